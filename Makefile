@@ -1,0 +1,65 @@
+# mdm-rt build.  Only gcc (or clang) and make are required.
+#   make          library, mdm and mdm-convert in build/
+#   make run      build, then generate and caption with the shipped model
+#   make test     build (optimised and ASan/UBSan), then run every test suite
+#   make models   regenerate models/*.gguf from the reference checkpoint
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2
+CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-function
+CFLAGS  += $(CSTD) $(WARN) $(OPT) -I. -Isrc -Iports
+LDLIBS  += -lm
+
+LIB_SRC  := $(wildcard src/*.c src/*/*.c src/*/*/*.c) $(wildcard ports/posix/*.c)
+CONV_SRC := $(filter-out tools/convert/main.c,$(wildcard tools/convert/*.c))
+MDM_SRC  := $(wildcard tools/mdm/*.c)
+TEST_SRC := $(wildcard tests/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIB_OBJ  := $(call obj,$(LIB_SRC))
+CONV_OBJ := $(call obj,$(CONV_SRC))
+TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+
+.PHONY: all run test test-fast models clean fuzz
+CONV_LIB := $(if $(CONV_OBJ),$(BUILD)/libconvert.a)
+all: $(BUILD)/libmdm.a $(if $(wildcard tools/convert/main.c),$(BUILD)/mdm-convert) $(if $(MDM_SRC),$(BUILD)/mdm) $(TESTS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/libmdm.a: $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/libconvert.a: $(CONV_OBJ)
+	@mkdir -p $(dir $@)
+	$(AR) rcs $@ $^
+
+$(BUILD)/mdm-convert: $(call obj,tools/convert/main.c) $(CONV_LIB) $(BUILD)/libmdm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/mdm: $(call obj,$(MDM_SRC)) $(BUILD)/libmdm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(call obj,tests/%.c) $(CONV_LIB) $(BUILD)/libmdm.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+MODEL ?= models/mdm-fmnist-q8_0.gguf
+run: all
+	@tools/run_demo.sh $(BUILD)/mdm $(MODEL)
+
+# Optimised build and an ASan/UBSan build; both run every suite.
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+test:
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all BUILD=build/asan OPT="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)"
+	@tests/run.sh
+
+clean:
+	rm -rf build
+.SECONDARY:
