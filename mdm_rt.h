@@ -55,7 +55,8 @@ extern "C" {
     X(MDM_ERR_BUFFER_TOO_SMALL, 32, "caller buffer too small")                    \
     X(MDM_ERR_CANCELLED, 33, "cancelled by the progress callback")                \
     X(MDM_ERR_UNSUPPORTED, 34, "not supported by this model or build")           \
-    X(MDM_ERR_INTERNAL, 35, "internal error")
+    X(MDM_ERR_INTERNAL, 35, "internal error")                                     \
+    X(MDM_ERR_BAD_FORMAT_VERSION, 36, "unsupported mdm model-file format version")
 
 typedef enum {
 #define MDM_STATUS_ENUM(name, num, msg) name = num,
@@ -65,6 +66,62 @@ typedef enum {
 
 /* A static English message for a status; never NULL. */
 const char *mdm_strerror(mdm_status status);
+
+/* ===================================================================== */
+/* Model files                                                            */
+/* ===================================================================== */
+/* A model file is GGUF v3 with architecture "mdm" (docs/FORMAT.md).  Opening
+ * checks the whole container against the buffer size, then every key and
+ * every tensor of the model (presence, type, exact shape); on failure the
+ * err buffer (may be NULL) names the key or tensor.  Tensor data is never
+ * copied: a model opened from memory points into the caller's buffer, which
+ * must stay valid and unchanged until mdm_model_free(). */
+typedef struct mdm_model mdm_model;
+
+typedef struct {
+    int verify_crc; /* check mdm.data_crc32 over the tensor data (default 1) */
+} mdm_model_params;
+
+mdm_model_params mdm_model_params_init(void);
+
+mdm_status mdm_model_open_file(const char *path, const mdm_model_params *p, mdm_model **out,
+                               char *err, size_t err_len);
+mdm_status mdm_model_open_memory(const void *data, size_t size, const mdm_model_params *p,
+                                 mdm_model **out, char *err, size_t err_len);
+void mdm_model_free(mdm_model *m);
+
+/* CRC state of an open model (a mismatch fails the open with MDM_ERR_CRC). */
+enum { MDM_CRC_NOT_CHECKED = 0, MDM_CRC_OK = 1 };
+
+typedef struct {
+    int image_size, image_channels, vae_factor, latent_channels, patch_size;
+    int text_len, vocab_size, d_model, n_layer, expand, d_state, d_conv, dt_rank;
+    float norm_eps, vae_scaling_factor, vae_gn_eps;
+    int scan_orders[4];
+    int n_image_tokens, seq_len;
+    int n_vae_encoder_blocks, n_vae_decoder_blocks;
+    uint32_t format_version, file_type, alignment, data_crc32;
+    int crc_state;               /* MDM_CRC_* */
+    uint64_t file_size, data_size; /* whole buffer; tensor data section */
+} mdm_model_info;
+
+void mdm_model_get_info(const mdm_model *m, mdm_model_info *out);
+/* "conv:1:32" etc. into buf (always NUL-terminated); MDM_ERR_INVALID_ARG for a bad index. */
+mdm_status mdm_model_vae_block(const mdm_model *m, int decoder, int i, char *buf, size_t len);
+
+typedef struct {
+    const char *name;      /* NUL-terminated, owned by the model */
+    uint32_t type;         /* ggml type id: 0 F32, 1 F16, 2 Q4_0, 8 Q8_0 */
+    const char *type_name; /* "f32", "f16", "q4_0", "q8_0" */
+    int n_dims;
+    int64_t ne[4];         /* GGUF order: ne[0] innermost */
+    uint64_t offset;       /* from the start of the tensor data section */
+    uint64_t bytes;
+} mdm_tensor_info;
+
+size_t mdm_model_n_tensors(const mdm_model *m);
+/* Tensors in file order; MDM_ERR_INVALID_ARG when i is out of range. */
+mdm_status mdm_model_tensor(const mdm_model *m, size_t i, mdm_tensor_info *out);
 
 #ifdef __cplusplus
 }
