@@ -1,0 +1,104 @@
+/* mdm_model_open_*: container, keys, vocabulary, tensors, then the CRC of
+ * the tensor data section. */
+#include "model/crc32.h"
+#include "model/errmsg.h"
+#include "model/loader.h"
+#include "port.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+mdm_model_params mdm_model_params_init(void) {
+    mdm_model_params p = {.verify_crc = 1};
+    return p;
+}
+
+static mdm_status check_crc(const mdm_gguf *g, mdm_model *m, int verify, char *err, size_t len) {
+    uint32_t want;
+    mdm_status st = mdm_gguf_get_u32(g, "mdm.data_crc32", &want, err, len);
+    if (st != MDM_OK || !verify)
+        return st;
+    uint32_t got = mdm_crc32(0, g->base + g->data_offset, (size_t)g->data_size);
+    if (got != want)
+        return mdm_err(err, len, MDM_ERR_CRC, "tensor data has CRC %08x, mdm.data_crc32 is %08x",
+                       got, want);
+    m->crc_state = MDM_CRC_OK;
+    return MDM_OK;
+}
+
+static mdm_status open_view(const void *data, size_t size, const mdm_model_params *p,
+                            mdm_model **out, char *err, size_t len) {
+    mdm_model_params def = mdm_model_params_init();
+    if (!p)
+        p = &def;
+    mdm_model *m = calloc(1, sizeof *m);
+    mdm_gguf *g = calloc(1, sizeof *g);
+    if (!m || !g) {
+        free(m);
+        free(g);
+        return mdm_err(err, len, MDM_ERR_NO_MEMORY, "model struct");
+    }
+    m->gguf = g;
+    mdm_status st = mdm_gguf_open(g, data, size, err, len);
+    if (st == MDM_OK && !(st = mdm_read_hparams(g, m, err, len)) &&
+        !(st = mdm_read_vocab(g, m, err, len)) && !(st = mdm_bind_tensors(g, m, err, len)))
+        st = check_crc(g, m, p->verify_crc, err, len);
+    if (st != MDM_OK) {
+        mdm_model_free(m);
+        return st;
+    }
+    *out = m;
+    return MDM_OK;
+}
+
+mdm_status mdm_model_open_memory(const void *data, size_t size, const mdm_model_params *p,
+                                 mdm_model **out, char *err, size_t err_len) {
+    if (err && err_len)
+        err[0] = '\0';
+    if (!out || (!data && size))
+        return mdm_err(err, err_len, MDM_ERR_INVALID_ARG, "no buffer or no output");
+    *out = NULL;
+    /* Tensor views inherit the buffer's alignment; kernels need 16. */
+    if ((uintptr_t)data % 16 != 0)
+        return mdm_err(err, err_len, MDM_ERR_MISALIGNED, "buffer is not 16-byte aligned");
+    return open_view(data, size, p, out, err, err_len);
+}
+
+mdm_status mdm_model_open_file(const char *path, const mdm_model_params *p, mdm_model **out,
+                               char *err, size_t err_len) {
+    if (err && err_len)
+        err[0] = '\0';
+    if (!out || !path)
+        return mdm_err(err, err_len, MDM_ERR_INVALID_ARG, "no path or no output");
+    *out = NULL;
+    mdm_port_mapping *map = calloc(1, sizeof *map);
+    if (!map)
+        return mdm_err(err, err_len, MDM_ERR_NO_MEMORY, "file mapping");
+    mdm_status st = mdm_port_map_file(path, map);
+    if (st != MDM_OK) {
+        free(map);
+        return mdm_err(err, err_len, st, "cannot open or map %s", path);
+    }
+    st = open_view(map->data, map->size, p, out, err, err_len);
+    if (st != MDM_OK) {
+        mdm_port_unmap_file(map);
+        free(map);
+        return st;
+    }
+    (*out)->mapping = map;
+    return MDM_OK;
+}
+
+void mdm_model_free(mdm_model *m) {
+    if (!m)
+        return;
+    mdm_vocab_free(&m->vocab);
+    free(m->layers);
+    mdm_gguf_close(m->gguf);
+    free(m->gguf);
+    if (m->mapping) {
+        mdm_port_unmap_file(m->mapping);
+        free(m->mapping);
+    }
+    free(m);
+}
