@@ -1,0 +1,170 @@
+"""Samplers (spec §4) and the four tasks. Samplers reach the network only through a callback,
+so each step is tested on its own.
+
+Randomness (spec §6): sample k of a request uses seed+k. Image noise comes from
+PCG32(seed, STREAM_IMAGE_NOISE): c*h*w normals in (channel,row,col) order. Text sampling uses
+PCG32(seed, STREAM_TEXT): each text step draws Lt*(V+1) Gumbels, position-major, for every
+position (frozen or not), so the stream does not depend on which positions are masked.
+"""
+import math
+import torch
+
+from .denoiser import sigma_bar, TASK_T2I, TASK_CAPTION, TASK_VQA, TASK_JOINT
+from .pcg32 import PCG32, STREAM_IMAGE_NOISE, STREAM_TEXT
+
+T_MIN = 1e-5
+
+
+# ---- grids -------------------------------------------------------------------------------------
+def image_grid(steps, shift=1.0):
+    """t_i = 1 - i/steps, optionally shifted t' = s t / (1 + (s-1) t); t_steps = 0."""
+    ts = []
+    for i in range(steps + 1):
+        t = 1.0 - i / steps
+        ts.append(shift * t / (1.0 + (shift - 1.0) * t))
+    return ts
+
+
+def text_grid(steps):
+    """Uniform from 1 down to T_MIN."""
+    return [1.0 - (1.0 - T_MIN) * i / steps for i in range(steps + 1)]
+
+
+# ---- image (continuous) ------------------------------------------------------------------------
+def guide(v_cond, v_uncond, g):
+    return v_uncond + g * (v_cond - v_uncond)
+
+
+def euler_step(x, v, t_cur, t_next):
+    return x - (t_cur - t_next) * v
+
+
+def heun_step(x, v1, t_cur, t_next, velocity_fn):
+    """Euler predictor, then the average of both velocities; the last step (t_next=0) is Euler."""
+    x_e = x - (t_cur - t_next) * v1
+    if t_next <= 0.0:
+        return x_e
+    v2 = velocity_fn(x_e, t_next)
+    return x - (t_cur - t_next) * 0.5 * (v1 + v2)
+
+
+def initial_noise(seed, shape):
+    rng = PCG32(seed, STREAM_IMAGE_NOISE)
+    n = 1
+    for s in shape:
+        n *= s
+    return torch.tensor(rng.normals(n), dtype=torch.float32).reshape(shape)
+
+
+# ---- text (discrete, SEDD absorbing) -----------------------------------------------------------
+def text_jump_probs(log_score, dsigma, mask_id, analytic):
+    """Unnormalised probabilities of the next state of a masked position [.., V+1].
+
+    Euler: p_y = dsigma e^{s_y}; analytic (Tweedie tau-leaping): p_y = (e^{dsigma}-1) e^{s_y};
+    stay masked: p_MASK = max(0, 1 - sum_y p_y). Normalising is not needed for Gumbel-max."""
+    rate = math.expm1(dsigma) if analytic else dsigma
+    p = rate * torch.exp(log_score[..., :mask_id])
+    stay = torch.clamp(1.0 - p.sum(-1, keepdim=True), min=0.0)
+    return torch.cat([p, stay], -1)
+
+
+def text_step(tokens, log_score, dsigma, gumbel, frozen, mask_id, analytic=True):
+    """One step for one sample: tokens [Lt], log_score [Lt,V+1], gumbel [Lt,V+1], frozen [Lt]."""
+    p = text_jump_probs(log_score, dsigma, mask_id, analytic)
+    choice = torch.argmax(torch.log(p) + gumbel, -1)
+    move = (tokens == mask_id) & ~frozen
+    return torch.where(move, choice, tokens)
+
+
+def text_final(tokens, log_score, frozen, mask_id):
+    """At t_min every remaining MASK becomes its most likely non-MASK piece (deterministic)."""
+    best = torch.argmax(log_score[..., :mask_id], -1)
+    move = (tokens == mask_id) & ~frozen
+    return torch.where(move, best, tokens)
+
+
+def draw_gumbel(rng, text_len, n_classes):
+    return torch.tensor(rng.gumbels(text_len * n_classes), dtype=torch.float32).reshape(text_len, n_classes)
+
+
+# ---- tasks -------------------------------------------------------------------------------------
+class Sampler:
+    """Runs the four tasks for one sample at a time on a Denoiser (batch of 1, or 2 with CFG)."""
+
+    def __init__(self, den):
+        self.den = den
+        self.cfg = den.cfg
+
+    @torch.no_grad()
+    def forward(self, lat, tokens, t_img, t_txt, task):
+        B = lat.shape[0]
+        f = lambda v: torch.full((B,), float(v))
+        return self.den(lat, tokens, f(t_img), f(t_txt), torch.full((B,), task, dtype=torch.long))
+
+    def image_velocity(self, lat, tokens, t, task, guidance):
+        """Velocity at latent lat [1,c,h,w] with clean text, with optional CFG."""
+        if guidance == 1.0 or guidance is None:
+            return self.forward(lat, tokens[None], t, 0.0, task)[0]
+        unc = torch.full_like(tokens, self.cfg.mask_id)
+        # conditional (text clean at t=0) and unconditional (all MASK at t=1) in one batch
+        both = torch.stack([tokens, unc])
+        ti = torch.full((2,), float(t))
+        tt = torch.tensor([0.0, 1.0])
+        tk = torch.full((2,), task, dtype=torch.long)
+        with torch.no_grad():
+            v, _ = self.den(lat.expand(2, -1, -1, -1), both, ti, tt, tk)
+        return guide(v[0:1], v[1:2], guidance)
+
+    def text_to_image(self, tokens, seed, steps=20, sampler="euler", guidance=1.0, shift=1.0):
+        """tokens [Lt] -> latent [1,c,h,w] (scaled). Decode with the VAE separately."""
+        c, h = self.cfg.latent_channels, self.cfg.latent_size
+        x = initial_noise(seed, (1, c, h, h))
+        ts = image_grid(steps, shift)
+        vel = lambda xx, t: self.image_velocity(xx, tokens, t, TASK_T2I, guidance)
+        for i in range(steps):
+            v = vel(x, ts[i])
+            x = heun_step(x, v, ts[i], ts[i + 1], vel) if sampler == "heun" else euler_step(x, v, ts[i], ts[i + 1])
+        return x
+
+    def text_from_mask(self, lat, tokens, frozen, task, seed, steps, analytic=True):
+        """Generate the non-frozen text positions from MASK with a clean latent (caption, VQA)."""
+        V1 = self.cfg.vocab_size + 1
+        rng = PCG32(seed, STREAM_TEXT)
+        x = torch.where(frozen, tokens, torch.full_like(tokens, self.cfg.mask_id))
+        ts = text_grid(steps)
+        for i in range(steps):
+            _, s = self.forward(lat, x[None], 0.0, ts[i], task)
+            ds = float(sigma_bar(torch.tensor(ts[i], dtype=torch.float64)) - sigma_bar(torch.tensor(ts[i + 1], dtype=torch.float64)))
+            g = draw_gumbel(rng, self.cfg.text_len, V1)
+            x = text_step(x, s[0], ds, g, frozen, self.cfg.mask_id, analytic)
+        _, s = self.forward(lat, x[None], 0.0, ts[-1], task)
+        return text_final(x, s[0], frozen, self.cfg.mask_id)
+
+    def caption(self, lat, seed, steps=16, analytic=True):
+        Lt = self.cfg.text_len
+        frozen = torch.zeros(Lt, dtype=torch.bool)
+        return self.text_from_mask(lat, torch.zeros(Lt, dtype=torch.long), frozen, TASK_CAPTION, seed, steps, analytic)
+
+    def vqa(self, lat, question_ids, seed, steps=16, analytic=True):
+        Lt = self.cfg.text_len
+        q = torch.zeros(Lt, dtype=torch.long)
+        q[:len(question_ids)] = torch.tensor(question_ids)
+        frozen = torch.arange(Lt) < len(question_ids)
+        return self.text_from_mask(lat, q, frozen, TASK_VQA, seed, steps, analytic)
+
+    def joint(self, seed, steps=20, analytic=True):
+        """Image and text both from noise, one model call per step, then the final text step."""
+        cfg = self.cfg
+        c, h, Lt, V1 = cfg.latent_channels, cfg.latent_size, cfg.text_len, cfg.vocab_size + 1
+        x = initial_noise(seed, (1, c, h, h))
+        rng = PCG32(seed, STREAM_TEXT)
+        frozen = torch.zeros(Lt, dtype=torch.bool)
+        tok = torch.full((Lt,), cfg.mask_id, dtype=torch.long)
+        ti, tt = image_grid(steps), text_grid(steps)
+        for i in range(steps):
+            v, s = self.forward(x, tok[None], ti[i], tt[i], TASK_JOINT)
+            x = euler_step(x, v, ti[i], ti[i + 1])
+            ds = float(sigma_bar(torch.tensor(tt[i], dtype=torch.float64)) - sigma_bar(torch.tensor(tt[i + 1], dtype=torch.float64)))
+            tok = text_step(tok, s[0], ds, draw_gumbel(rng, Lt, V1), frozen, cfg.mask_id, analytic)
+        _, s = self.forward(x, tok[None], 0.0, tt[-1], TASK_JOINT)
+        return x, text_final(tok, s[0], frozen, cfg.mask_id)
