@@ -156,6 +156,8 @@ mdm_status cv_write(cv_source *src, mdm_type type, gw_sink *sink, char *err, siz
     size_t n = 0;
     if (st == MDM_OK && (st = mdm_arch_tensors(&src->m, &specs, &n)) != MDM_OK)
         mdm_err(err, len, st, "tensor list");
+    if (st == MDM_OK && src->edit)
+        src->edit(src, specs, &n);
     gw_writer w;
     gw_init(&w, 64);
     if (st == MDM_OK) {

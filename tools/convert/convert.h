@@ -19,13 +19,17 @@ typedef struct cv_source {
                        char *err, size_t len);
     void (*close)(struct cv_source *src);
     void *ctx;
+    /* Tests only: alters the tensor list (drop, add, reshape, reclass)
+     * before writing, to craft invalid files with a valid CRC. */
+    void (*edit)(struct cv_source *src, mdm_tensor_spec *specs, size_t *n);
 } cv_source;
 
 /* Checks the source, then writes the model.  err names what is wrong. */
 mdm_status cv_write(cv_source *src, mdm_type type, gw_sink *sink, char *err, size_t len);
 void cv_source_free(cv_source *src);
 
-/* Sources.  Both fully validate the input before anything is written. */
+/* Sources.  Presets: tiny, S, paper (spec section 1) and micro (a minimal
+ * model for tests and fuzz seeds).  Both fully validate the input before anything is written. */
 mdm_status cv_preset(cv_source *src, const char *preset, uint64_t seed, char *err, size_t len);
 mdm_status cv_checkpoint(cv_source *src, const char *dir, char *err, size_t len);
 

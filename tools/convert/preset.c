@@ -155,12 +155,17 @@ mdm_status cv_preset(cv_source *src, const char *preset, uint64_t seed, char *er
     static const char *s_dec[] = {"conv:4:128", "res:128", "up:128:128", "res:128",
                                   "up:128:128", "res:128", "up:128:64", "res:64",
                                   "gn:64:8", "silu", "conv:64:3", NULL};
+    static const char *micro_enc[] = {"conv:1:8", "res:8", "down:8:8", "gn:8:2", "silu",
+                                      "conv:8:4", NULL};
+    static const char *micro_dec[] = {"conv:2:8", "up:8:8", "res:8", "gn:8:2", "silu",
+                                      "conv:8:1", NULL};
     memset(src, 0, sizeof *src);
     mdm_hparams *hp = &src->m.hp;
     int tiny = strcmp(preset, "tiny") == 0, s = strcmp(preset, "S") == 0,
-        paper = strcmp(preset, "paper") == 0;
-    if (!tiny && !s && !paper)
-        return mdm_err(err, len, MDM_ERR_INVALID_ARG, "preset \"%s\" (tiny, S or paper)", preset);
+        paper = strcmp(preset, "paper") == 0, micro = strcmp(preset, "micro") == 0;
+    if (!tiny && !s && !paper && !micro)
+        return mdm_err(err, len, MDM_ERR_INVALID_ARG, "preset \"%s\" (tiny, S, paper or micro)",
+                       preset);
     *hp = (mdm_hparams){.image_size = 256, .image_channels = 3, .vae_factor = 8,
                         .latent_channels = 4, .patch_size = 2, .text_len = 64,
                         .vocab_size = 8000, .d_model = 512, .n_layer = 24, .expand = 2,
@@ -172,9 +177,13 @@ mdm_status cv_preset(cv_source *src, const char *preset, uint64_t seed, char *er
         hp->vocab_size = 128, hp->d_model = 128, hp->n_layer = 8, hp->dt_rank = 8;
     } else if (paper) {
         hp->text_len = 1024, hp->d_model = 2048, hp->n_layer = 49, hp->dt_rank = 128;
+    } else if (micro) { /* every kind of tensor and block, a few KB */
+        hp->image_size = 8, hp->image_channels = 1, hp->vae_factor = 2, hp->latent_channels = 2;
+        hp->text_len = 4, hp->vocab_size = 16, hp->d_model = 32, hp->n_layer = 2;
+        hp->d_state = 4, hp->d_conv = 2, hp->dt_rank = 2;
     }
-    set_vae(&src->m.vae_enc, tiny ? tiny_enc : s_enc);
-    set_vae(&src->m.vae_dec, tiny ? tiny_dec : s_dec);
+    set_vae(&src->m.vae_enc, micro ? micro_enc : tiny ? tiny_enc : s_enc);
+    set_vae(&src->m.vae_dec, micro ? micro_dec : tiny ? tiny_dec : s_dec);
     snprintf(src->name, sizeof src->name, "mdm-%s-random-seed%llu", preset,
              (unsigned long long)seed);
     preset_ctx *c = calloc(1, sizeof *c);
