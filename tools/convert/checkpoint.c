@@ -236,7 +236,8 @@ mdm_status cv_checkpoint(cv_source *src, const char *dir, char *err, size_t len)
     char jerr[160];
     mdm_status st = read_file(dir, "config.json", &cfg, err, len);
     if (st == MDM_OK && (st = json_parse(cfg.data, cfg.size, &j, jerr, sizeof jerr)) != MDM_OK)
-        mdm_err(err, len, st, "config.json: %s", jerr);
+        if (err && len)
+            snprintf(err, len, "config.json: %s", jerr);
     if (st == MDM_OK)
         st = read_config(src, j, err, len);
     if (st == MDM_OK && (st = read_file(dir, "vocab.tsv", &voc, err, len)) == MDM_OK)
@@ -244,7 +245,8 @@ mdm_status cv_checkpoint(cv_source *src, const char *dir, char *err, size_t len)
     if (st == MDM_OK && (st = read_file(dir, "model.safetensors", &c->map, err, len)) == MDM_OK) {
         char serr[200];
         if ((st = st_open(&c->st, c->map.data, c->map.size, serr, sizeof serr)) != MDM_OK)
-            mdm_err(err, len, st, "model.safetensors: %s", serr);
+            if (err && len)
+                snprintf(err, len, "model.safetensors: %s", serr);
     }
     if (st == MDM_OK)
         st = check_tensors(src, &c->st, err, len);

@@ -31,6 +31,8 @@ enum { EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_IO = 4 };
 static int exit_code(mdm_status st) {
     if (st == MDM_OK)
         return 0;
+    if (st == MDM_ERR_INVALID_ARG) /* an unknown preset */
+        return EXIT_USAGE;
     if (st == MDM_ERR_IO || st == MDM_ERR_NO_MEMORY || st == MDM_ERR_INTERNAL)
         return EXIT_IO;
     return EXIT_INPUT;
