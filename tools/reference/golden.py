@@ -115,7 +115,7 @@ def forward_cases(out, model, cfg, seed, prefix=""):
     tokens = torch.where(tok[0] == cfg.mask_id, torch.zeros_like(tok[0]), tok[0])
     x = lat[:1]
     ts = smp.image_grid(4, shift=3.0)
-    vel = lambda xx, t, gs: sampler.image_velocity(xx, tokens, t, TASK_T2I, gs)
+    vel = lambda xx, t, gs: sampler.image_velocity(xx, tokens[None], t, TASK_T2I, gs)
     v1 = vel(x, ts[1], 1.0)
     out.update({prefix + "step.tokens": tokens.int(), prefix + "step.grid": torch.tensor(ts),
                 prefix + "step.euler": smp.euler_step(x, v1, ts[1], ts[2]),
@@ -135,14 +135,14 @@ def forward_cases(out, model, cfg, seed, prefix=""):
 def end_to_end(out, model, cfg, tok, prompt, image_u8, seed, prefix=""):
     sampler = smp.Sampler(model.den)
     tokens = torch.tensor(tok.layout(prompt, cfg.text_len))
-    lat = sampler.text_to_image(tokens, seed, steps=8, sampler="euler", guidance=2.0)
+    lat = sampler.text_to_image(tokens[None], [seed], steps=8, sampler="euler", guidance=2.0)
     with torch.no_grad():
         img = model.vae.decode(lat / cfg.vae.scaling_factor)
     u8 = torch.round((img + 1) * 127.5).to(torch.uint8)
     x = torch.from_numpy(data.to_float(image_u8))[None, None]
     with torch.no_grad():
         mu, _ = model.vae.encode(x)
-    cap = sampler.caption(mu * cfg.vae.scaling_factor, seed, steps=8)
+    cap = sampler.caption(mu * cfg.vae.scaling_factor, [seed], steps=8)[0]
     out.update({prefix + "t2i.tokens": tokens.int(), prefix + "t2i.seed": torch.tensor([seed]).int(),
                 prefix + "t2i.latent": lat, prefix + "t2i.image": u8,
                 prefix + "caption.image": torch.from_numpy(image_u8.copy()),

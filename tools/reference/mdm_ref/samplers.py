@@ -10,7 +10,7 @@ import math
 import torch
 
 from .denoiser import sigma_bar, TASK_T2I, TASK_CAPTION, TASK_VQA, TASK_JOINT
-from .pcg32 import PCG32, STREAM_IMAGE_NOISE, STREAM_TEXT
+from .pcg32 import PCG32, STREAM_IMAGE_NOISE, STREAM_TEXT  # noqa: F401
 
 T_MIN = 1e-5
 
@@ -69,7 +69,7 @@ def text_jump_probs(log_score, dsigma, mask_id, analytic):
 
 
 def text_step(tokens, log_score, dsigma, gumbel, frozen, mask_id, analytic=True):
-    """One step for one sample: tokens [Lt], log_score [Lt,V+1], gumbel [Lt,V+1], frozen [Lt]."""
+    """One step: tokens [..,Lt], log_score and gumbel [..,Lt,V+1], frozen [..,Lt]."""
     p = text_jump_probs(log_score, dsigma, mask_id, analytic)
     choice = torch.argmax(torch.log(p) + gumbel, -1)
     move = (tokens == mask_id) & ~frozen
@@ -88,8 +88,15 @@ def draw_gumbel(rng, text_len, n_classes):
 
 
 # ---- tasks -------------------------------------------------------------------------------------
+def _dsigma(t_cur, t_next):
+    """sigma_bar(t_cur) - sigma_bar(t_next) in double precision."""
+    return float(sigma_bar(torch.tensor(t_cur, dtype=torch.float64))
+                 - sigma_bar(torch.tensor(t_next, dtype=torch.float64)))
+
+
 class Sampler:
-    """Runs the four tasks for one sample at a time on a Denoiser (batch of 1, or 2 with CFG)."""
+    """Runs the four tasks on a Denoiser for a batch of independent samples. Sample k behaves
+    exactly as a batch of one with seed seeds[k] (its own streams), so evaluation can batch."""
 
     def __init__(self, den):
         self.den = den
@@ -101,24 +108,27 @@ class Sampler:
         f = lambda v: torch.full((B,), float(v))
         return self.den(lat, tokens, f(t_img), f(t_txt), torch.full((B,), task, dtype=torch.long))
 
+    @torch.no_grad()
     def image_velocity(self, lat, tokens, t, task, guidance):
-        """Velocity at latent lat [1,c,h,w] with clean text, with optional CFG."""
-        if guidance == 1.0 or guidance is None:
-            return self.forward(lat, tokens[None], t, 0.0, task)[0]
+        """Velocity at latents lat [B,c,h,w] with clean text tokens [B,Lt], optional CFG: the
+        unconditional branch has text all MASK at time 1 and the same task token."""
+        if guidance is None or guidance == 1.0:
+            return self.forward(lat, tokens, t, 0.0, task)[0]
+        B = lat.shape[0]
         unc = torch.full_like(tokens, self.cfg.mask_id)
-        # conditional (text clean at t=0) and unconditional (all MASK at t=1) in one batch
-        both = torch.stack([tokens, unc])
-        ti = torch.full((2,), float(t))
-        tt = torch.tensor([0.0, 1.0])
-        tk = torch.full((2,), task, dtype=torch.long)
-        with torch.no_grad():
-            v, _ = self.den(lat.expand(2, -1, -1, -1), both, ti, tt, tk)
-        return guide(v[0:1], v[1:2], guidance)
+        ti = torch.full((2 * B,), float(t))
+        tt = torch.cat([torch.zeros(B), torch.ones(B)])
+        tk = torch.full((2 * B,), task, dtype=torch.long)
+        v, _ = self.den(torch.cat([lat, lat]), torch.cat([tokens, unc]), ti, tt, tk)
+        return guide(v[:B], v[B:], guidance)
 
-    def text_to_image(self, tokens, seed, steps=20, sampler="euler", guidance=1.0, shift=1.0):
-        """tokens [Lt] -> latent [1,c,h,w] (scaled). Decode with the VAE separately."""
+    def noise(self, seeds):
         c, h = self.cfg.latent_channels, self.cfg.latent_size
-        x = initial_noise(seed, (1, c, h, h))
+        return torch.cat([initial_noise(int(s), (1, c, h, h)) for s in seeds])
+
+    def text_to_image(self, tokens, seeds, steps=20, sampler="euler", guidance=1.0, shift=1.0):
+        """tokens [B,Lt] -> latents [B,c,h,w] (scaled; decode with the VAE)."""
+        x = self.noise(seeds)
         ts = image_grid(steps, shift)
         vel = lambda xx, t: self.image_velocity(xx, tokens, t, TASK_T2I, guidance)
         for i in range(steps):
@@ -126,45 +136,51 @@ class Sampler:
             x = heun_step(x, v, ts[i], ts[i + 1], vel) if sampler == "heun" else euler_step(x, v, ts[i], ts[i + 1])
         return x
 
-    def text_from_mask(self, lat, tokens, frozen, task, seed, steps, analytic=True):
-        """Generate the non-frozen text positions from MASK with a clean latent (caption, VQA)."""
-        V1 = self.cfg.vocab_size + 1
-        rng = PCG32(seed, STREAM_TEXT)
-        x = torch.where(frozen, tokens, torch.full_like(tokens, self.cfg.mask_id))
+    def text_from_mask(self, lat, tokens, frozen, task, seeds, steps, analytic=True):
+        """Generate the non-frozen positions of tokens [B,Lt] from MASK, latents clean."""
+        from .pcg32 import PCG32Batch
+        cfg = self.cfg
+        V1, Lt = cfg.vocab_size + 1, cfg.text_len
+        rng = PCG32Batch([int(s) for s in seeds], STREAM_TEXT)
+        x = torch.where(frozen, tokens, torch.full_like(tokens, cfg.mask_id))
         ts = text_grid(steps)
         for i in range(steps):
-            _, s = self.forward(lat, x[None], 0.0, ts[i], task)
-            ds = float(sigma_bar(torch.tensor(ts[i], dtype=torch.float64)) - sigma_bar(torch.tensor(ts[i + 1], dtype=torch.float64)))
-            g = draw_gumbel(rng, self.cfg.text_len, V1)
-            x = text_step(x, s[0], ds, g, frozen, self.cfg.mask_id, analytic)
-        _, s = self.forward(lat, x[None], 0.0, ts[-1], task)
-        return text_final(x, s[0], frozen, self.cfg.mask_id)
+            _, s = self.forward(lat, x, 0.0, ts[i], task)
+            g = torch.from_numpy(rng.gumbels(Lt * V1)).reshape(-1, Lt, V1)
+            x = text_step(x, s, _dsigma(ts[i], ts[i + 1]), g, frozen, cfg.mask_id, analytic)
+        _, s = self.forward(lat, x, 0.0, ts[-1], task)
+        return text_final(x, s, frozen, cfg.mask_id)
 
-    def caption(self, lat, seed, steps=16, analytic=True):
-        Lt = self.cfg.text_len
-        frozen = torch.zeros(Lt, dtype=torch.bool)
-        return self.text_from_mask(lat, torch.zeros(Lt, dtype=torch.long), frozen, TASK_CAPTION, seed, steps, analytic)
+    def caption(self, lat, seeds, steps=16, analytic=True):
+        B, Lt = lat.shape[0], self.cfg.text_len
+        zeros = torch.zeros(B, Lt, dtype=torch.long)
+        return self.text_from_mask(lat, zeros, zeros.bool(), TASK_CAPTION, seeds, steps, analytic)
 
-    def vqa(self, lat, question_ids, seed, steps=16, analytic=True):
-        Lt = self.cfg.text_len
-        q = torch.zeros(Lt, dtype=torch.long)
-        q[:len(question_ids)] = torch.tensor(question_ids)
-        frozen = torch.arange(Lt) < len(question_ids)
-        return self.text_from_mask(lat, q, frozen, TASK_VQA, seed, steps, analytic)
+    def vqa(self, lat, question_ids, seeds, steps=16, analytic=True):
+        """question_ids: a list of B id lists; the answer fills the positions after each."""
+        B, Lt = lat.shape[0], self.cfg.text_len
+        q = torch.zeros(B, Lt, dtype=torch.long)
+        frozen = torch.zeros(B, Lt, dtype=torch.bool)
+        for k, ids in enumerate(question_ids):
+            q[k, :len(ids)] = torch.tensor(ids)
+            frozen[k, :len(ids)] = True
+        return self.text_from_mask(lat, q, frozen, TASK_VQA, seeds, steps, analytic)
 
-    def joint(self, seed, steps=20, analytic=True):
+    def joint(self, seeds, steps=20, analytic=True):
         """Image and text both from noise, one model call per step, then the final text step."""
+        from .pcg32 import PCG32Batch
         cfg = self.cfg
-        c, h, Lt, V1 = cfg.latent_channels, cfg.latent_size, cfg.text_len, cfg.vocab_size + 1
-        x = initial_noise(seed, (1, c, h, h))
-        rng = PCG32(seed, STREAM_TEXT)
-        frozen = torch.zeros(Lt, dtype=torch.bool)
-        tok = torch.full((Lt,), cfg.mask_id, dtype=torch.long)
+        Lt, V1 = cfg.text_len, cfg.vocab_size + 1
+        x = self.noise(seeds)
+        B = x.shape[0]
+        rng = PCG32Batch([int(s) for s in seeds], STREAM_TEXT)
+        frozen = torch.zeros(B, Lt, dtype=torch.bool)
+        tok = torch.full((B, Lt), cfg.mask_id, dtype=torch.long)
         ti, tt = image_grid(steps), text_grid(steps)
         for i in range(steps):
-            v, s = self.forward(x, tok[None], ti[i], tt[i], TASK_JOINT)
+            v, s = self.forward(x, tok, ti[i], tt[i], TASK_JOINT)
             x = euler_step(x, v, ti[i], ti[i + 1])
-            ds = float(sigma_bar(torch.tensor(tt[i], dtype=torch.float64)) - sigma_bar(torch.tensor(tt[i + 1], dtype=torch.float64)))
-            tok = text_step(tok, s[0], ds, draw_gumbel(rng, Lt, V1), frozen, cfg.mask_id, analytic)
-        _, s = self.forward(x, tok[None], 0.0, tt[-1], TASK_JOINT)
-        return x, text_final(tok, s[0], frozen, cfg.mask_id)
+            g = torch.from_numpy(rng.gumbels(Lt * V1)).reshape(B, Lt, V1)
+            tok = text_step(tok, s, _dsigma(tt[i], tt[i + 1]), g, frozen, cfg.mask_id, analytic)
+        _, s = self.forward(x, tok, 0.0, tt[-1], TASK_JOINT)
+        return x, text_final(tok, s, frozen, cfg.mask_id)
