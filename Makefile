@@ -21,7 +21,7 @@ LIB_OBJ  := $(call obj,$(LIB_SRC))
 CONV_OBJ := $(call obj,$(CONV_SRC))
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all run test test-fast models clean fuzz
+.PHONY: all run test models clean fuzz
 CONV_LIB := $(if $(CONV_OBJ),$(BUILD)/libconvert.a)
 all: $(BUILD)/libmdm.a $(if $(wildcard tools/convert/main.c),$(BUILD)/mdm-convert) $(if $(MDM_SRC),$(BUILD)/mdm) $(TESTS)
 
@@ -60,6 +60,27 @@ test:
 	@$(MAKE) --no-print-directory all BUILD=build/asan OPT="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)"
 	@tests/run.sh
 
+# The shipped model files, from the reference checkpoint (tools/reference/train.py).
+CKPT ?= models/mdm-fmnist
+models: $(BUILD)/mdm-convert
+	@for t in f32 q8_0 q4_0; do \
+	    $(BUILD)/mdm-convert --checkpoint $(CKPT) -o models/mdm-fmnist-$$t.gguf --type $$t || exit 1; \
+	done
+
 clean:
 	rm -rf build
 .SECONDARY:
+
+# ---- fuzz: libFuzzer targets for the model loader, JSON and safetensors ----
+# make fuzz builds build/fuzz/fuzz_{gguf,json,safetensors} with clang's
+# libFuzzer + ASan/UBSan; tests/suites/fuzz.sh runs them.
+FUZZ_CC      ?= clang
+FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_TARGETS := fuzz_gguf fuzz_json fuzz_safetensors
+# Only what the loader and the converter use, so a target builds alone.
+FUZZ_SRC     := src/status.c $(wildcard src/model/*.c) src/kernels/ref/quant.c \
+                $(wildcard ports/posix/*.c) $(CONV_SRC)
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
+$(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS)): $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CSTD) $(WARN) -I. -Isrc -Iports $(FUZZ_FLAGS) $< $(FUZZ_SRC) -lm -o $@
