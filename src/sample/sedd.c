@@ -1,0 +1,107 @@
+/* SEDD absorbing-state sampling.  The reference works on float32 tensors
+ * with Python-float rates (rounded to float by torch), so the per-token math
+ * here is float and only the schedule is double. */
+#include "sample/sedd.h"
+#include <math.h>
+
+double mdm_sedd_sigma_bar(double t) {
+    return -log1p(-(1.0 - MDM_SEDD_EPS) * t);
+}
+
+void mdm_sedd_grid(double *ts, int steps) {
+    for (int i = 0; i <= steps; i++)
+        ts[i] = 1.0 - (1.0 - MDM_SEDD_T_MIN) * i / steps;
+}
+
+double mdm_sedd_dsigma(double t_cur, double t_next) {
+    return mdm_sedd_sigma_bar(t_cur) - mdm_sedd_sigma_bar(t_next);
+}
+
+void mdm_sedd_parameterise(float *s, const int32_t *tokens, float t_text, int Lt, int V) {
+    const float t = fmaxf(t_text, (float)MDM_SEDD_T_MIN);
+    const float sb = -log1pf((float)-(1.0 - MDM_SEDD_EPS) * t);
+    /* expm1 keeps precision for small sigma_bar; exp - 1 is the reference's
+     * choice above 0.5, kept so results match it bit for bit there. */
+    const float esm1 = sb < 0.5f ? expm1f(sb) : expf(sb) - 1.0f;
+    const float l1 = logf(esm1), l2 = (float)log((double)V);
+    const int V1 = V + 1;
+    for (int i = 0; i < Lt; i++) {
+        float *row = s + (size_t)i * V1;
+        for (int y = 0; y < V1; y++)
+            row[y] = row[y] - l1 - l2;
+        row[tokens[i]] = 0.0f;
+    }
+}
+
+void mdm_sedd_jump_probs(float *p, const float *s_row, int V, double dsigma, int analytic) {
+    const float rate = (float)(analytic ? expm1(dsigma) : dsigma);
+    float sum = 0.0f;
+    for (int y = 0; y < V; y++) {
+        p[y] = rate * expf(s_row[y]);
+        sum += p[y];
+    }
+    p[V] = fmaxf(1.0f - sum, 0.0f);
+}
+
+void mdm_sedd_draw_gumbel(mdm_pcg32 *rng, float *gumbel, int Lt, int V) {
+    mdm_pcg32_gumbels(rng, gumbel, (size_t)Lt * (size_t)(V + 1));
+}
+
+/* First index of the largest value, as torch.argmax. */
+static int argmax_first(const float *v, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++)
+        if (v[i] > v[best])
+            best = i;
+    return best;
+}
+
+static int moves(const int32_t *tokens, const unsigned char *frozen, int i, int V) {
+    return tokens[i] == V && !(frozen && frozen[i]);
+}
+
+void mdm_sedd_step(int32_t *tokens, const float *s, const float *gumbel,
+                   const unsigned char *frozen, int Lt, int V, double dsigma, int analytic,
+                   float *scratch) {
+    const int V1 = V + 1;
+    for (int i = 0; i < Lt; i++) {
+        if (!moves(tokens, frozen, i, V))
+            continue;
+        const float *g = gumbel + (size_t)i * V1;
+        mdm_sedd_jump_probs(scratch, s + (size_t)i * V1, V, dsigma, analytic);
+        for (int y = 0; y < V1; y++)
+            scratch[y] = logf(scratch[y]) + g[y]; /* log 0 = -inf: never chosen */
+        tokens[i] = argmax_first(scratch, V1);
+    }
+}
+
+void mdm_sedd_final(int32_t *tokens, const float *s, const unsigned char *frozen, int Lt, int V) {
+    for (int i = 0; i < Lt; i++)
+        if (moves(tokens, frozen, i, V))
+            tokens[i] = argmax_first(s + (size_t)i * (V + 1), V);
+}
+
+mdm_status mdm_sedd_sample(int32_t *tokens, const unsigned char *frozen, int Lt, int V, int steps,
+                           int analytic, uint64_t seed, mdm_score_fn score, void *user,
+                           double *grid, float *scratch) {
+    const size_t n = (size_t)Lt * (size_t)(V + 1);
+    float *s = scratch, *g = scratch + n, *p = scratch + 2 * n;
+    mdm_pcg32 rng;
+    mdm_pcg32_seed(&rng, seed, MDM_STREAM_TEXT);
+    for (int i = 0; i < Lt; i++)
+        if (!(frozen && frozen[i]))
+            tokens[i] = V;
+    mdm_sedd_grid(grid, steps);
+    for (int k = 0; k < steps; k++) {
+        mdm_status st = score(user, tokens, (float)grid[k], s);
+        if (st != MDM_OK)
+            return st;
+        mdm_sedd_draw_gumbel(&rng, g, Lt, V);
+        mdm_sedd_step(tokens, s, g, frozen, Lt, V, mdm_sedd_dsigma(grid[k], grid[k + 1]),
+                      analytic, p);
+    }
+    mdm_status st = score(user, tokens, (float)grid[steps], s);
+    if (st == MDM_OK)
+        mdm_sedd_final(tokens, s, frozen, Lt, V);
+    return st;
+}
