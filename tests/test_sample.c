@@ -227,10 +227,10 @@ static void golden_text_steps(void) {
     size_t ns, ntok, ng;
     float *s = golden_f32(&gf, "fwd.s", &ns), *g = golden_f32(&gf, "text.gumbel", &ng),
           *ds = golden_f32(&gf, "text.dsigma", NULL);
-    int64_t *tok = golden_int(&gf, "fwd.tokens", &ntok), *we = golden_int(&gf, "text.euler", NULL),
+    int64_t *tok = golden_int(&gf, "fwd.tokens", &ntok), *tt = golden_int(&gf, "text.tokens", NULL), *we = golden_int(&gf, "text.euler", NULL),
             *wa = golden_int(&gf, "text.analytic", NULL), *wf = golden_int(&gf, "text.final", NULL);
-    CHECK(s && g && ds && tok && we && wa && wf);
-    if (s && g && ds && tok && we && wa && wf) {
+    CHECK(s && g && ds && tok && tt && we && wa && wf);
+    if (s && g && ds && tok && tt && we && wa && wf) {
         const int Lt = (int)(ntok / 2), V1 = (int)(ns / ntok), V = V1 - 1;
         CHECK(ng == (size_t)Lt * V1);
         const float *s1 = s + (size_t)Lt * V1;
@@ -238,8 +238,10 @@ static void golden_text_steps(void) {
         int32_t t0[64], t[64];
         CHECK(Lt <= 64);
         float *mine = malloc(ng * sizeof *mine), *scr = malloc((size_t)V1 * sizeof *scr);
+        /* text.tokens: fwd.tokens[1] with half the free positions (and one
+         * frozen one) masked; the scores stay fwd.s[1] */
         for (int i = 0; i < Lt; i++)
-            t0[i] = (int32_t)tok[Lt + i];
+            t0[i] = (int32_t)tt[i];
         /* the Gumbel stream of the step */
         mdm_pcg32 r;
         mdm_pcg32_seed(&r, GOLDEN_SEED, MDM_STREAM_TEXT);
@@ -268,8 +270,7 @@ static void golden_text_steps(void) {
         mdm_sedd_final(t, s1, frozen, Lt, V);
         for (int i = 0; i < Lt; i++)
             CHECKF(t[i] == wf[i], "final: token %d = %d, want %lld", i, t[i], (long long)wf[i]);
-        /* The golden tokens hold no MASK (so the golden steps are identities):
-         * mask every position and check the moves against the formula in
+        /* Also mask every position and check the moves against the formula in
          * double, on the same scores and Gumbels. */
         for (int analytic = 0; analytic < 2; analytic++) {
             for (int i = 0; i < Lt; i++)
@@ -298,7 +299,7 @@ static void golden_text_steps(void) {
         }
         free(mine), free(scr);
     }
-    free(s), free(g), free(ds), free(tok), free(we), free(wa), free(wf);
+    free(s), free(g), free(ds), free(tok), free(tt), free(we), free(wa), free(wf);
 }
 
 static void jump_probs_hand(void) {

@@ -123,13 +123,18 @@ def forward_cases(out, model, cfg, seed, prefix=""):
                 prefix + "step.cfg_v": vel(x, ts[1], 3.0)})
     # text steps on fwd.s[1] with tokens fwd.tokens[1], positions < 3 frozen
     frozen = torch.arange(cfg.text_len) < 3
+    # every other non-frozen position masked, so the steps have work to do
+    tok1 = torch.where(~frozen & (torch.arange(cfg.text_len) % 2 == 0), torch.full_like(tok[1], cfg.mask_id), tok[1])
+    tok1[2] = cfg.mask_id  # a frozen MASK must stay
     rng = PCG32(seed, 2)
     gum = smp.draw_gumbel(rng, cfg.text_len, cfg.vocab_size + 1)
     ds = float(sigma_bar(torch.tensor(0.6, dtype=torch.float64)) - sigma_bar(torch.tensor(0.5, dtype=torch.float64)))
+    # the scores are fwd.s[1], computed for fwd.tokens[1]; the steps only read them
     out.update({prefix + "text.gumbel": gum, prefix + "text.dsigma": torch.tensor([ds]),
-                prefix + "text.euler": smp.text_step(tok[1], s[1], ds, gum, frozen, cfg.mask_id, False).int(),
-                prefix + "text.analytic": smp.text_step(tok[1], s[1], ds, gum, frozen, cfg.mask_id, True).int(),
-                prefix + "text.final": smp.text_final(tok[1], s[1], frozen, cfg.mask_id).int()})
+                prefix + "text.tokens": tok1.int(),
+                prefix + "text.euler": smp.text_step(tok1, s[1], ds, gum, frozen, cfg.mask_id, False).int(),
+                prefix + "text.analytic": smp.text_step(tok1, s[1], ds, gum, frozen, cfg.mask_id, True).int(),
+                prefix + "text.final": smp.text_final(tok1, s[1], frozen, cfg.mask_id).int()})
 
 
 def end_to_end(out, model, cfg, tok, prompt, image_u8, seed, prefix=""):
