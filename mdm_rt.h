@@ -123,6 +123,135 @@ size_t mdm_model_n_tensors(const mdm_model *m);
 /* Tensors in file order; MDM_ERR_INVALID_ARG when i is out of range. */
 mdm_status mdm_model_tensor(const mdm_model *m, size_t i, mdm_tensor_info *out);
 
+/* ===================================================================== */
+/* Runtime: contexts, tasks and the lower-level calls                     */
+/* ===================================================================== */
+/* A context holds everything one thread needs to run a model: derived
+ * per-layer constants, the tokenizer and all scratch, in ONE arena.
+ * Persistent data sits at one end, per-call scratch at the other; after
+ * mdm_ctx_create() nothing in the inference path allocates, so the memory a
+ * context needs is known up front (mdm_ctx_size) and a call never fails for
+ * lack of it.
+ *
+ * Threads: a model is read-only once open and may serve any number of
+ * contexts on any number of threads; a context is used by one thread at a
+ * time.  The model must outlive its contexts.
+ *
+ * Shapes (mdm_model_get_info): H = W = image_size, C = image_channels,
+ * c = latent_channels, h = w = image_size / vae_factor, Lt = text_len,
+ * V = vocab_size (token V is MASK).  Images are bytes, interleaved,
+ * row-major, top row first: sample (x, y, ch) is pixels[(y*W + x)*C + ch],
+ * exactly the model's size and channel count (src/image converts others).
+ * Latents are planar floats [c][h][w], scaled (mu * vae_scaling_factor). */
+typedef struct mdm_ctx mdm_ctx;
+
+typedef struct {
+    size_t max_text_bytes; /* longest prompt or question accepted, in bytes (default 4096) */
+} mdm_ctx_params;
+
+mdm_ctx_params mdm_ctx_params_init(void);
+
+/* Bytes that mdm_ctx_create needs for this model and params (whatever the
+ * buffer's alignment); 0 when the params are invalid or the size overflows. */
+size_t mdm_ctx_size(const mdm_model *m, const mdm_ctx_params *p);
+
+/* Creates a context in buffer (size bytes, any alignment), which must stay
+ * valid until mdm_ctx_free; buffer NULL: the context allocates
+ * mdm_ctx_size() bytes once, here, and frees them in mdm_ctx_free.  p may be
+ * NULL (defaults).  MDM_ERR_BUFFER_TOO_SMALL, MDM_ERR_NO_MEMORY,
+ * MDM_ERR_BAD_VOCAB (the model's vocabulary cannot make a tokenizer),
+ * MDM_ERR_INVALID_ARG. */
+mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buffer, size_t size,
+                          mdm_ctx **out);
+void mdm_ctx_free(mdm_ctx *ctx);
+
+/* Scratch bytes the context holds and the most any call so far used of
+ * them (for tuning and for tests that the plan is tight). */
+void mdm_ctx_memory(const mdm_ctx *ctx, size_t *total, size_t *scratch_size, size_t *scratch_peak);
+
+/* A buffer of this many bytes holds any text a task returns, with its NUL. */
+size_t mdm_ctx_text_cap(const mdm_ctx *ctx);
+
+/* ---- tasks ------------------------------------------------------------ */
+typedef enum { MDM_SAMPLER_EULER = 0, MDM_SAMPLER_HEUN = 1 } mdm_image_sampler;
+typedef enum { MDM_TEXT_ANALYTIC = 0, MDM_TEXT_EULER = 1 } mdm_text_sampler;
+
+#define MDM_MAX_STEPS 1000
+
+typedef struct {
+    int steps;                      /* image steps, 1..MDM_MAX_STEPS (default 20) */
+    mdm_image_sampler sampler;      /* default Euler */
+    int text_steps;                 /* text steps, 1..MDM_MAX_STEPS (default 16) */
+    mdm_text_sampler text_sampler;  /* default analytic (Tweedie tau-leaping) */
+    float guidance;                 /* classifier-free guidance scale; 1 = off (default 1) */
+    float shift;                    /* image time grid shift s > 0 (default 1: uniform) */
+    uint64_t seed;                  /* same seed, same result as the reference (default 0) */
+    /* Called after each sampler step with step = 1..total; returning
+     * non-zero stops the task with MDM_ERR_CANCELLED.  May be NULL. */
+    int (*progress)(void *user, int step, int total);
+    void *user;
+} mdm_gen_params;
+
+mdm_gen_params mdm_gen_params_init(void);
+
+/* Text-to-image: prompt (prompt_len bytes of UTF-8) -> pixels (n must be
+ * H*W*C).  guidance != 1 runs the unconditional branch too (text all MASK).
+ * MDM_ERR_TEXT_TOO_LONG when the prompt and its EOS exceed Lt tokens. */
+mdm_status mdm_text_to_image(mdm_ctx *ctx, const char *prompt, size_t prompt_len,
+                             const mdm_gen_params *p, uint8_t *pixels, size_t n);
+
+/* Caption: pixels (H*W*C bytes) -> NUL-terminated text in text[cap]
+ * (mdm_ctx_text_cap bytes always suffice); *len (may be NULL) gets its
+ * length.  Uses text_steps and text_sampler. */
+mdm_status mdm_caption(mdm_ctx *ctx, const uint8_t *pixels, size_t n, const mdm_gen_params *p,
+                       char *text, size_t cap, size_t *len);
+
+/* Visual question answering: the question's tokens stay fixed (at least one
+ * position must remain for the answer, else MDM_ERR_TEXT_TOO_LONG); the
+ * answer is the text generated after them. */
+mdm_status mdm_vqa(mdm_ctx *ctx, const uint8_t *pixels, size_t n, const char *question,
+                   size_t question_len, const mdm_gen_params *p, char *answer, size_t cap,
+                   size_t *len);
+
+/* Joint: image and text both from noise in one run (Euler image steps,
+ * `steps` of them; the text uses the same grid). */
+mdm_status mdm_joint(mdm_ctx *ctx, const mdm_gen_params *p, uint8_t *pixels, size_t n, char *text,
+                     size_t cap, size_t *len);
+
+/* ---- lower-level calls ----------------------------------------------- */
+/* text -> ids[Lt]: the pieces, EOS, then PAD, as the model was trained.
+ * MDM_ERR_TEXT_TOO_LONG when they do not fit (or text_len exceeds
+ * max_text_bytes); *n_ids (may be NULL) gets the count before padding. */
+mdm_status mdm_tokenize(mdm_ctx *ctx, const char *text, size_t text_len, int32_t *ids,
+                        size_t *n_ids);
+
+/* ids[n] -> NUL-terminated text: pieces up to the first EOS, PAD and MASK
+ * skipped.  MDM_ERR_BUFFER_TOO_SMALL when cap is short (*len still gets the
+ * length); MDM_ERR_INVALID_ARG for an id outside 0..V. */
+mdm_status mdm_detokenize(mdm_ctx *ctx, const int32_t *ids, size_t n, char *text, size_t cap,
+                          size_t *len);
+
+/* Image -> scaled latent [c][h][w] (the encoder's mean times the scaling
+ * factor).  Bytes (n = H*W*C, interleaved) or planar floats [C][H][W] in
+ * [-1, 1] (n = C*H*W). */
+mdm_status mdm_encode_image(mdm_ctx *ctx, const uint8_t *pixels, size_t n, float *latent);
+mdm_status mdm_encode_image_f32(mdm_ctx *ctx, const float *planar, size_t n, float *latent);
+
+/* Scaled latent [c][h][w] -> pixels (n = H*W*C bytes): decoder of
+ * latent / scaling_factor, clamped to [-1, 1], round((x + 1) * 127.5). */
+mdm_status mdm_decode_latent(mdm_ctx *ctx, const float *latent, uint8_t *pixels, size_t n);
+
+/* One denoiser forward on a batch of 1 or 2: latents [B][c][h][w],
+ * tokens [B][Lt] (0..V), t_image, t_text [B] in [0, 1], task [B] (0
+ * text-to-image, 1 caption, 2 VQA, 3 joint).  Outputs (either may be NULL):
+ * velocity [B][c][h][w] and log_score [B][Lt][V+1], the SEDD-parameterised
+ * log-scores of spec §3. */
+enum { MDM_TASK_T2I = 0, MDM_TASK_CAPTION = 1, MDM_TASK_VQA = 2, MDM_TASK_JOINT = 3 };
+
+mdm_status mdm_denoise(mdm_ctx *ctx, int batch, const float *latents, const int32_t *tokens,
+                       const float *t_image, const float *t_text, const int32_t *task,
+                       float *velocity, float *log_score);
+
 #ifdef __cplusplus
 }
 #endif

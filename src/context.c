@@ -1,0 +1,194 @@
+/* mdm_ctx: sizing, creation and the memory plan.  The plan measures the
+ * same carve functions that the calls use at run time (arena.h), so the size
+ * a caller is told and the memory the calls take cannot drift apart:
+ *   persistent = context + tokenizer + denoiser constants
+ *   scratch    = task state + max(denoiser forward, VAE call, tokenization) */
+#include "context.h"
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_MAX_TEXT_BYTES 4096
+#define MAX_TEXT_BYTES_LIMIT (1u << 20) /* prompts are a sentence, not a book */
+
+mdm_ctx_params mdm_ctx_params_init(void) {
+    mdm_ctx_params p = {.max_text_bytes = DEFAULT_MAX_TEXT_BYTES};
+    return p;
+}
+
+static mdm_spm_vocab spm_vocab_of(const mdm_model *m) {
+    const mdm_vocab *v = &m->vocab;
+    mdm_spm_vocab s = {(size_t)v->n, v->piece, v->piece_len, v->score, v->type, v->unk_id};
+    return s;
+}
+
+/* The decoded text of Lt ids is at most Lt times the longest thing one id
+ * decodes to: a piece's own bytes, U+FFFD (3) for a stray byte piece, or
+ * " \u2047 " (5) for the unknown piece. */
+static size_t text_cap_of(const mdm_model *m) {
+    size_t longest = 5;
+    for (int i = 0; i < m->vocab.n; i++)
+        if (m->vocab.piece_len[i] > longest)
+            longest = m->vocab.piece_len[i];
+    return (size_t)m->hp.text_len * longest + 1;
+}
+
+/* ---- the plan ---------------------------------------------------------- */
+
+/* Carves the persistent part; on a measuring arena only counts.  *out is
+ * set on a real arena. */
+static mdm_status carve_persistent(mdm_arena *a, const mdm_model *m, const mdm_ctx_params *p,
+                                   mdm_ctx **out) {
+    mdm_spm_vocab v = spm_vocab_of(m);
+    size_t spm_bytes;
+    mdm_status st = mdm_spm_size(&v, &spm_bytes);
+    if (st != MDM_OK)
+        return st == MDM_ERR_INVALID_ARG ? MDM_ERR_BAD_VOCAB : st;
+    mdm_ctx *ctx = mdm_arena_persist(a, sizeof *ctx);
+    void *spm_mem = mdm_arena_persist(a, spm_bytes);
+    mdm_denoiser dn;
+    if ((st = mdm_denoiser_init(&dn, m, a)) != MDM_OK)
+        return st;
+    if (!mdm_arena_ok(a))
+        return MDM_ERR_BUFFER_TOO_SMALL;
+    if (!a->base)
+        return MDM_OK;
+    memset(ctx, 0, sizeof *ctx);
+    if ((st = mdm_spm_init(spm_mem, spm_bytes, &v, &ctx->spm)) != MDM_OK)
+        return st;
+    ctx->m = m;
+    ctx->params = *p;
+    ctx->dn = dn;
+    ctx->text_cap = text_cap_of(m);
+    *out = ctx;
+    return MDM_OK;
+}
+
+/* Scratch a carve takes on a measuring arena; 0 if it overflows. */
+static size_t measured(const mdm_arena *a) { return a->failed ? 0 : a->hi; }
+
+static size_t plan_scratch(const mdm_model *m, const mdm_ctx_params *p) {
+    mdm_arena a;
+    mdm_task_state ts;
+    mdm_den_work dw;
+    mdm_vae_call vc;
+    mdm_tok_call tc;
+    mdm_arena_init(&a, NULL, 0);
+    mdm_task_state_carve(&a, &m->hp, &ts);
+    size_t state = measured(&a);
+    mdm_arena_init(&a, NULL, 0);
+    mdm_den_work_carve(&a, &m->hp, &dw);
+    size_t inner = measured(&a);
+    mdm_arena_init(&a, NULL, 0);
+    mdm_vae_call_carve(&a, m, &vc);
+    size_t vae = measured(&a);
+    mdm_arena_init(&a, NULL, 0);
+    mdm_tok_call_carve(&a, &m->hp, p, &tc);
+    size_t tok = measured(&a);
+    if (!state || !inner || !vae || !tok)
+        return 0;
+    inner = inner > vae ? inner : vae;
+    inner = inner > tok ? inner : tok;
+    return state <= SIZE_MAX / 4 && inner <= SIZE_MAX / 4 ? state + inner : 0;
+}
+
+static int params_ok(const mdm_ctx_params *p) {
+    return p->max_text_bytes >= 1 && p->max_text_bytes <= MAX_TEXT_BYTES_LIMIT;
+}
+
+/* Persistent and scratch bytes of a context. */
+static mdm_status plan(const mdm_model *m, const mdm_ctx_params *p, size_t *persist,
+                       size_t *scratch) {
+    if (!m || !params_ok(p))
+        return MDM_ERR_INVALID_ARG;
+    mdm_arena a;
+    mdm_arena_init(&a, NULL, 0);
+    mdm_status st = carve_persistent(&a, m, p, NULL);
+    if (st != MDM_OK)
+        return st;
+    *persist = a.lo;
+    *scratch = plan_scratch(m, p);
+    if (!*scratch || *persist > SIZE_MAX / 4 || *scratch > SIZE_MAX / 4)
+        return MDM_ERR_OVERFLOW;
+    return MDM_OK;
+}
+
+/* ---- the API ----------------------------------------------------------- */
+
+size_t mdm_ctx_size(const mdm_model *m, const mdm_ctx_params *p) {
+    mdm_ctx_params def = mdm_ctx_params_init();
+    size_t persist, scratch;
+    if (plan(m, p ? p : &def, &persist, &scratch) != MDM_OK)
+        return 0;
+    return persist + scratch + MDM_ARENA_SLACK;
+}
+
+mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buffer, size_t size,
+                          mdm_ctx **out) {
+    mdm_ctx_params def = mdm_ctx_params_init();
+    if (!out)
+        return MDM_ERR_INVALID_ARG;
+    *out = NULL;
+    if (!p)
+        p = &def;
+    size_t persist, scratch;
+    mdm_status st = plan(m, p, &persist, &scratch);
+    if (st != MDM_OK)
+        return st;
+    void *owned = NULL;
+    if (!buffer) {
+        size = persist + scratch + MDM_ARENA_SLACK;
+        if (!(buffer = owned = malloc(size)))
+            return MDM_ERR_NO_MEMORY;
+    }
+    mdm_arena a;
+    mdm_arena_init(&a, buffer, size);
+    mdm_ctx *ctx = NULL;
+    st = carve_persistent(&a, m, p, &ctx);
+    if (st == MDM_OK && a.size - a.lo < scratch)
+        st = MDM_ERR_BUFFER_TOO_SMALL;
+    if (st != MDM_OK) {
+        free(owned);
+        return st;
+    }
+    ctx->arena = a;
+    ctx->owned = owned;
+    ctx->scratch_plan = scratch;
+    ctx->size = size;
+    *out = ctx;
+    return MDM_OK;
+}
+
+void mdm_ctx_free(mdm_ctx *ctx) {
+    if (ctx)
+        free(ctx->owned); /* the context itself lives in that buffer */
+}
+
+void mdm_ctx_memory(const mdm_ctx *ctx, size_t *total, size_t *scratch_size,
+                    size_t *scratch_peak) {
+    if (total)
+        *total = ctx ? ctx->size : 0;
+    if (scratch_size)
+        *scratch_size = ctx ? ctx->scratch_plan : 0;
+    if (scratch_peak)
+        *scratch_peak = ctx ? ctx->arena.hi_peak : 0;
+}
+
+size_t mdm_ctx_text_cap(const mdm_ctx *ctx) { return ctx ? ctx->text_cap : 0; }
+
+/* ---- carves of the calls ---------------------------------------------- */
+
+void mdm_vae_call_carve(mdm_arena *a, const mdm_model *m, mdm_vae_call *c) {
+    const mdm_hparams *hp = &m->hp;
+    /* Holds the image, or the latent a decode stages here: whichever is larger. */
+    size_t image = (size_t)hp->image_channels * hp->image_size * hp->image_size;
+    size_t latent = (size_t)hp->latent_channels * hp->latent_size * hp->latent_size;
+    c->image = mdm_arena_floats(a, image > latent ? image : latent);
+    mdm_vae_work_carve(a, m, &c->vae);
+}
+
+void mdm_tok_call_carve(mdm_arena *a, const mdm_hparams *hp, const mdm_ctx_params *p,
+                        mdm_tok_call *c) {
+    c->work_size = MDM_SPM_WORK_BYTES(p->max_text_bytes);
+    c->work = mdm_arena_scratch(a, c->work_size);
+    c->ids = mdm_arena_scratch(a, (size_t)hp->text_len * sizeof(int32_t));
+}

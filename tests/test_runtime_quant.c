@@ -1,0 +1,82 @@
+/* The golden random model converted to F16, Q8_0 and Q4_0 runs the same
+ * paths; results are reported against the F32 reference and held to loose
+ * bounds (random weights are the worst case for quantization: no structure
+ * for the scales to follow). */
+#include "check.h"
+#include "context.h"
+#include "test_runtime_util.h"
+
+static golden G;
+
+typedef struct {
+    mdm_type type;
+    const char *name;
+    double fwd_tol; /* relative error of velocity and log-scores */
+    double min_psnr;
+} quant_case;
+
+static void run_case(const quant_case *q) {
+    size_t size, nl, ns, n, nimg, ncap;
+    uint8_t *file = golden_model(q->type, &size);
+    mdm_model *m = NULL;
+    mdm_ctx *ctx = NULL;
+    char err[256];
+    CHECK(file && mdm_model_open_memory(file, size, NULL, &m, err, sizeof err) == MDM_OK &&
+          mdm_ctx_create(m, NULL, NULL, 0, &ctx) == MDM_OK);
+    float *lat = golden_f32(&G, "fwd.latents", &nl), *ti = golden_f32(&G, "fwd.t_image", &n);
+    float *tt = golden_f32(&G, "fwd.t_text", &n), *v = golden_f32(&G, "fwd.v", &nl);
+    float *s = golden_f32(&G, "fwd.s", &ns);
+    int32_t *tok = golden_i32(&G, "fwd.tokens", &n), *task = golden_i32(&G, "fwd.task", &n);
+    int32_t *seed = golden_i32(&G, "t2i.seed", &n), *cap = golden_i32(&G, "caption.tokens", &ncap);
+    double *img = golden_get(&G, "t2i.image", &nimg), *cimg = golden_get(&G, "caption.image", &n);
+    if (ctx && lat && ti && tt && v && s && tok && task && seed && cap && img && cimg) {
+        float *gv = malloc(nl * sizeof *gv), *gs = malloc(ns * sizeof *gs);
+        CHECK(mdm_denoise(ctx, 2, lat, tok, ti, tt, task, gv, gs) == MDM_OK);
+        double ev = rel_err(gv, v, nl), es = rel_err(gs, s, ns);
+        uint8_t *px = malloc(nimg), *want = malloc(nimg), *cpx = malloc(nimg);
+        for (size_t i = 0; i < nimg; i++)
+            want[i] = (uint8_t)img[i], cpx[i] = (uint8_t)cimg[i];
+        mdm_gen_params p = mdm_gen_params_init();
+        p.steps = 8, p.text_steps = 8, p.guidance = 2.0f, p.seed = (uint64_t)seed[0];
+        const char *prompt = golden_meta(&G, "prompt");
+        CHECK(mdm_text_to_image(ctx, prompt, strlen(prompt), &p, px, nimg) == MDM_OK);
+        double psnr = psnr_u8(px, want, nimg);
+        int32_t got[64];
+        int same = 0;
+        CHECK(mdm_task_caption(ctx, cpx, &p, got) == MDM_OK);
+        for (size_t i = 0; i < ncap; i++)
+            same += got[i] == cap[i];
+        printf("  %-5s fwd.v rel err %.2e, fwd.s %.2e, t2i PSNR %.1f dB, caption %d/%zu tokens\n",
+               q->name, ev, es, psnr, same, ncap);
+        CHECKF(ev <= q->fwd_tol && es <= q->fwd_tol, "forward error above %g", q->fwd_tol);
+        CHECKF(psnr >= q->min_psnr, "PSNR below %.0f dB", q->min_psnr);
+        free(gv), free(gs), free(px), free(want), free(cpx);
+    }
+    free(lat), free(ti), free(tt), free(v), free(s), free(tok), free(task), free(seed), free(cap);
+    free(img), free(cimg);
+    mdm_ctx_free(ctx);
+    mdm_model_free(m);
+    free(file);
+}
+
+static const quant_case CASES[] = {
+    {MDM_TYPE_F16, "f16", 1e-2, 30.0},
+    {MDM_TYPE_Q8_0, "q8_0", 5e-2, 40.0},
+    {MDM_TYPE_Q4_0, "q4_0", 3.5e-1, 25.0},
+};
+
+static void test_f16(void) { run_case(&CASES[0]); }
+static void test_q8_0(void) { run_case(&CASES[1]); }
+static void test_q4_0(void) { run_case(&CASES[2]); }
+
+int main(void) {
+    if (!golden_open(&G)) {
+        printf("FAIL setup: golden vectors unusable\n");
+        return 1;
+    }
+    RUN(test_f16);
+    RUN(test_q8_0);
+    RUN(test_q4_0);
+    golden_close(&G);
+    CHECK_EXIT();
+}
