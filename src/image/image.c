@@ -54,12 +54,13 @@ mdm_status mdm_image_decode(const uint8_t *data, size_t size, const mdm_image_li
                             mdm_image *out, char *err, size_t err_len) {
     if (err && err_len)
         err[0] = 0;
+    if (out)
+        memset(out, 0, sizeof *out);
     if (!out || (!data && size))
         return mdm_image_fail(err, err_len, MDM_ERR_INVALID_ARG, "no data or no output");
     if (size >= 8 && memcmp(data, "\x89PNG\r\n\x1a\n", 8) == 0)
         return mdm_image_decode_png(data, size, limits, out, err, err_len);
     if (size >= 2 && data[0] == 'P' && strchr("2356", data[1]) && data[1])
         return mdm_image_decode_pnm(data, size, limits, out, err, err_len);
-    memset(out, 0, sizeof *out);
     return mdm_image_fail(err, err_len, MDM_ERR_BAD_IMAGE, "not a PNG or PNM (P2/P3/P5/P6) image");
 }

@@ -259,9 +259,10 @@ mdm_status mdm_image_decode_png(const uint8_t *data, size_t size, const mdm_imag
     size_t max_bytes;
     if (err && err_len)
         err[0] = 0;
+    if (out)
+        memset(out, 0, sizeof *out);
     if (!out || (!data && size))
         return FAIL(MDM_ERR_INVALID_ARG, "no data or no output");
-    memset(out, 0, sizeof *out);
     mdm_image_limits_get(limits, &max_side, &max_bytes);
     if (size < 8 || memcmp(data, "\x89PNG\r\n\x1a\n", 8) != 0)
         return BAD("not a PNG file (bad signature)");

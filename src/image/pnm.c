@@ -58,9 +58,10 @@ mdm_status mdm_image_decode_pnm(const uint8_t *data, size_t size, const mdm_imag
     size_t max_bytes, n;
     if (err && err_len)
         err[0] = 0;
+    if (out)
+        memset(out, 0, sizeof *out);
     if (!out || (!data && size))
         return FAIL(MDM_ERR_INVALID_ARG, "no data or no output");
-    memset(out, 0, sizeof *out);
     mdm_image_limits_get(limits, &max_side, &max_bytes);
     if (size < 2 || data[0] != 'P' || !data[1] || !strchr("2356", data[1]))
         return BAD("not a PGM/PPM file (P2, P3, P5 or P6)");

@@ -27,9 +27,9 @@ log="$out/fuzz_png.log"
     -max_total_time="$secs" -rss_limit_mb=2048 -max_len=8192 -timeout=10 \
     -artifact_prefix="$out/" >"$log" 2>&1
 rc=$?
-execs=$(grep -o 'Done [0-9]* runs' "$log" | grep -o '[0-9]*' | tail -1)
+execs=$(grep -ao 'Done [0-9]* runs' "$log" | grep -o '[0-9]*' | tail -1)
 if [ "$rc" -ne 0 ] || [ -z "$execs" ]; then
-    echo "FAIL fuzz_png: libFuzzer exited with $rc (log $log, crash input in $out/)"
+    echo "FAIL fuzz_png: libFuzzer exited with $rc${execs:+ after $execs execs} (log $log, inputs in $out/)"
     tail -40 "$log"; exit 1
 fi
 echo "PASS fuzz_png ($execs execs)"
