@@ -40,7 +40,7 @@ $(BUILD)/libconvert.a: $(CONV_OBJ)
 $(BUILD)/mdm-convert: $(call obj,tools/convert/main.c) $(CONV_LIB) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(BUILD)/mdm: $(call obj,$(MDM_SRC)) $(BUILD)/libmdm.a
+$(BUILD)/mdm: $(call obj,$(MDM_SRC)) $(CONV_LIB) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 $(BUILD)/tests/%: $(call obj,tests/%.c) $(CONV_LIB) $(BUILD)/libmdm.a

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The mdm command end to end: --help everywhere, usage errors (exit 2), bad
+# models, images and prompts (exit 3), a failed write (exit 4), and real runs
+# on the golden random model (converted here with build/mdm-convert): seeded
+# generation matches the reference image and the caption the reference text
+# (those two need python3 to unpack golden.safetensors; SKIP without it).
+set -u
+cd "$(dirname "$0")/../.."
+mdm=build/mdm
+if [ ! -x "$mdm" ] || [ ! -x build/mdm-convert ]; then
+    echo "SKIP cli: build/mdm or build/mdm-convert not built (run make)"; exit 0
+fi
+tmp=build/cli-test
+rm -rf "$tmp"; mkdir -p "$tmp"
+model=$tmp/golden-f32.gguf
+if ! build/mdm-convert --checkpoint tests/golden/random -o "$model" >"$tmp/convert.log" 2>&1; then
+    echo "FAIL cli: converting tests/golden/random: $(cat "$tmp/convert.log")"; exit 1
+fi
+
+# expect NAME CODE CMD...: CMD exits with CODE; its stdout/stderr in $tmp/out, $tmp/err.
+expect() {
+    local name=$1 code=$2; shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err"; local rc=$?
+    if [ "$rc" -eq "$code" ]; then echo "PASS cli.$name"
+    else echo "FAIL cli.$name: exit $rc, want $code: $(head -c 300 "$tmp/err")"; fi
+}
+# check NAME COND...: a test on what the last command left.
+check() {
+    local name=$1; shift
+    if "$@"; then echo "PASS cli.$name"; else echo "FAIL cli.$name"; fi
+}
+differ() { ! cmp -s "$1" "$2"; }
+
+# ---- help and usage --------------------------------------------------------
+for c in generate caption vqa info bench; do
+    expect "help_$c" 0 "$mdm" "$c" --help
+    check "help_${c}_text" grep -q "^usage: mdm $c" "$tmp/out"
+done
+expect help 0 "$mdm" --help
+expect usage_none 2 "$mdm"
+expect usage_unknown_command 2 "$mdm" paint
+expect usage_no_prompt 2 "$mdm" generate -m "$model" -o "$tmp/x.png"
+expect usage_no_output 2 "$mdm" generate -m "$model" -p "a bag"
+expect usage_steps_zero 2 "$mdm" generate -m "$model" -p "a bag" -o "$tmp/x.png" --steps 0
+expect usage_steps_text 2 "$mdm" generate -m "$model" -p "a bag" -o "$tmp/x.png" --steps ten
+expect usage_sampler 2 "$mdm" generate -m "$model" -p "a bag" -o "$tmp/x.png" --sampler ddim
+expect usage_seed_negative 2 "$mdm" generate -m "$model" -p "a bag" -o "$tmp/x.png" --seed -1
+expect usage_guidance 2 "$mdm" generate -m "$model" -p "a bag" -o "$tmp/x.png" --guidance nan
+expect usage_count 2 "$mdm" generate -m "$model" -p "a bag" -o "$tmp/x.png" --count 0
+expect usage_unknown_option 2 "$mdm" generate -m "$model" -p "a bag" -o "$tmp/x.png" --fast
+expect usage_missing_value 2 "$mdm" generate -m "$model" -p
+expect usage_caption_no_image 2 "$mdm" caption -m "$model"
+expect usage_vqa_no_question 2 "$mdm" vqa -m "$model" -i tests/data/images/ct2_d8.png
+expect usage_caption_sampler 2 "$mdm" caption -m "$model" -i x.png --sampler heun
+expect usage_info_two_models 2 "$mdm" info "$model" -m "$model"
+expect usage_bench_runs 2 "$mdm" bench -m "$model" --runs 0
+
+# ---- bad input ---------------------------------------------------------------
+head -c 4096 /dev/urandom >"$tmp/garbage.gguf"
+head -c 1000 "$model" >"$tmp/truncated.gguf"
+expect bad_model_missing 3 "$mdm" generate -m "$tmp/nope.gguf" -p "a bag" -o "$tmp/x.png"
+check bad_model_message grep -q "nope.gguf" "$tmp/err"
+expect bad_model_garbage 3 "$mdm" caption -m "$tmp/garbage.gguf" -i tests/data/images/ct2_d8.png
+expect bad_model_truncated 3 "$mdm" info "$tmp/truncated.gguf"
+expect bad_model_directory 3 "$mdm" info "$tmp"
+expect bad_image_missing 3 "$mdm" caption -m "$model" -i "$tmp/nope.png"
+expect bad_image_crc 3 "$mdm" caption -m "$model" -i tests/data/images/bad_crc.png
+expect bad_image_not_image 3 "$mdm" caption -m "$model" -i tests/golden/random/config.json
+expect bad_image_huge 3 "$mdm" caption -m "$model" -i tests/data/images/huge.png
+expect bad_prompt_too_long 3 "$mdm" generate -m "$model" -o "$tmp/x.png" \
+    -p "$(printf 'a %.0s' $(seq 1 100))"
+expect bad_question_too_long 3 "$mdm" vqa -m "$model" -i tests/data/images/ct2_d8.png \
+    -q "$(printf 'is %.0s' $(seq 1 100))"
+expect write_failure 4 "$mdm" generate -m "$model" -p "a bag" -o "$tmp/no/such/dir/x.png" --steps 1
+
+# ---- runs ------------------------------------------------------------------
+expect info 0 "$mdm" info "$model"
+check info_text grep -q "^architecture *mdm" "$tmp/out"
+expect info_json 0 "$mdm" info "$model" --json
+check info_json_object grep -q '"d_model": *32' "$tmp/out"
+expect generate 0 "$mdm" generate -m "$model" -p "a photo of a bag" -o "$tmp/a.png" --seed 3 --steps 4
+check generate_png_magic cmp -s -n 8 "$tmp/a.png" tests/data/images/ct2_d8.png
+check generate_quiet_stderr test ! -s "$tmp/err" # no progress bar when stderr is not a terminal
+expect generate_again 0 "$mdm" generate -m "$model" -p "a photo of a bag" -o "$tmp/b.png" --seed 3 --steps 4
+check generate_deterministic cmp -s "$tmp/a.png" "$tmp/b.png"
+expect generate_count 0 "$mdm" generate -m "$model" -p "a bag" -o "$tmp/many.png" --count 2 \
+    --steps 2 --sampler heun --guidance 1.5 --shift 2 --json
+check generate_count_files test -s "$tmp/many-0.png" -a -s "$tmp/many-1.png"
+check generate_count_differ differ "$tmp/many-0.png" "$tmp/many-1.png"
+check generate_json grep -q '"file": "build/cli-test/many-1.png", "seed": 1' "$tmp/out"
+expect caption_other_size 0 "$mdm" caption -m "$model" -i tests/data/images/ct6_d8.png --steps 2
+check caption_text test -s "$tmp/out"
+expect vqa 0 "$mdm" vqa -m "$model" -i "$tmp/a.png" -q "is this footwear?" --steps 2 --json
+check vqa_json grep -q '^{"text": ".*"}$' "$tmp/out"
+expect bench 0 "$mdm" bench -m "$model" --runs 1 --json
+check bench_json grep -q '"denoiser_step_ms": [0-9.]*, .*"peak_rss_bytes"\|"peak_rss_bytes": [0-9]*, .*"denoiser_step_ms"' "$tmp/out"
+
+# ---- against the reference (golden.safetensors) ----------------------------
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "SKIP cli.golden: python3 not found"; exit 0
+fi
+python3 - "$tmp" <<'PY' || { echo "FAIL cli.golden_unpack"; exit 0; }
+import json, struct, sys
+out = sys.argv[1]
+b = open("tests/golden/random/golden.safetensors", "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n])
+def raw(k):
+    s, e = h[k]["data_offsets"]
+    return b[8 + n + s:8 + n + e]
+for k, name in (("caption.image", "caption"), ("t2i.image", "t2i")):
+    open(f"{out}/{name}.pgm", "wb").write(b"P5\n32 32\n255\n" + raw(k))
+m = h["__metadata__"]
+open(f"{out}/caption.txt", "w").write(m["caption"] + "\n")
+open(f"{out}/prompt.txt", "w").write(m["prompt"])
+PY
+expect golden_generate 0 "$mdm" generate -m "$model" -p "$(cat "$tmp/prompt.txt")" \
+    -o "$tmp/gen.pgm" --seed 5 --steps 8 --guidance 2
+check golden_generate_image cmp -s "$tmp/gen.pgm" "$tmp/t2i.pgm"
+expect golden_caption 0 "$mdm" caption -m "$model" -i "$tmp/caption.pgm" --seed 5 --steps 8
+check golden_caption_text cmp -s "$tmp/out" "$tmp/caption.txt"

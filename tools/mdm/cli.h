@@ -1,0 +1,71 @@
+/* Shared pieces of the mdm command: option parsing, exit codes, opening a
+ * model and a context, image files in and out, the progress bar, clocks,
+ * JSON strings.  The command uses the public API (mdm_rt.h) and src/image
+ * for files; nothing else of the library. */
+#ifndef MDM_CLI_H
+#define MDM_CLI_H
+#include "mdm_rt.h"
+#include <stdint.h>
+#include <stdio.h>
+
+#define CLI_DEFAULT_MODEL "models/mdm-fmnist-q8_0.gguf"
+
+enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_INTERNAL = 4 };
+
+/* One option: "--name" (and a short alias like "-m"); a value option
+ * stores its string in *value, a flag sets *flag = 1. */
+typedef struct {
+    const char *name, *alias;
+    const char **value;
+    int *flag;
+} cli_opt;
+
+/* Parses argv[1..argc) of a subcommand.  --help/-h prints usage to stdout
+ * and returns -1 (exit 0); an unknown option, a missing value or a second
+ * positional returns EXIT_USAGE after saying why on stderr.  positional
+ * (may be NULL: none accepted) gets the one non-option argument. */
+int cli_parse(int argc, char **argv, const cli_opt *opts, int n_opts, const char *cmd,
+              const char *usage, const char **positional);
+
+/* Reports a usage error: "mdm CMD: why" and the usage, on stderr. */
+int cli_usage_error(const char *cmd, const char *usage, const char *why);
+
+/* Numeric option values; 0 (and a usage message) when s is not a number in
+ * [lo, hi].  NULL s keeps *out. */
+int cli_int(const char *cmd, const char *usage, const char *opt, const char *s, long lo, long hi,
+            long *out);
+int cli_u64(const char *cmd, const char *usage, const char *opt, const char *s, uint64_t *out);
+int cli_float(const char *cmd, const char *usage, const char *opt, const char *s, double lo,
+              double hi, float *out);
+
+/* Exit code for a status: bad input (3), or internal (4) for memory,
+ * internal errors and failures to write. */
+int cli_exit_code(mdm_status st);
+
+/* Opens the model (default path when NULL) and a context; prints the
+ * reason on failure and returns its exit code, else 0. */
+typedef struct {
+    mdm_model *model;
+    mdm_ctx *ctx;
+    mdm_model_info info;
+    size_t n_pixels; /* H*W*C */
+} cli_session;
+
+int cli_open(const char *cmd, const char *path, cli_session *s);
+void cli_close(cli_session *s);
+
+/* Reads a PNG or PNM and converts it to the model's size and channels
+ * (src/image: BT.601 gray, letterboxed on black).  *pixels is malloc'ed. */
+int cli_read_image(const char *cmd, const char *path, const cli_session *s, uint8_t **pixels);
+/* Writes H*W*C pixels as PNG (or PGM/PPM when the name ends in .pgm, .ppm, .pnm). */
+int cli_write_image(const char *cmd, const char *path, const cli_session *s, const uint8_t *pixels);
+
+/* A progress bar on stderr when it is a terminal (user: const char *label). */
+int cli_progress(void *user, int step, int total);
+void cli_progress_done(void);
+
+double cli_now_ms(void);
+/* Prints s as a JSON string literal. */
+void cli_json_string(FILE *f, const char *s);
+
+#endif
