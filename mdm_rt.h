@@ -142,7 +142,19 @@ mdm_status mdm_model_tensor(const mdm_model *m, size_t i, mdm_tensor_info *out);
  * V = vocab_size (token V is MASK).  Images are bytes, interleaved,
  * row-major, top row first: sample (x, y, ch) is pixels[(y*W + x)*C + ch],
  * exactly the model's size and channel count (src/image converts others).
- * Latents are planar floats [c][h][w], scaled (mu * vae_scaling_factor). */
+ * Latents are planar floats [c][h][w], scaled (mu * vae_scaling_factor).
+ *
+ * Usage (error checks left out):
+ *     mdm_model *m;  mdm_model_open_file("model.gguf", NULL, &m, err, sizeof err);
+ *     mdm_ctx *c;    mdm_ctx_create(m, NULL, NULL, 0, &c);  // or a buffer of mdm_ctx_size()
+ *     mdm_gen_params g = mdm_gen_params_init();
+ *     g.seed = 1, g.guidance = 3.0f;
+ *     uint8_t px[32 * 32];  // H*W*C of the model
+ *     mdm_text_to_image(c, "a photo of a bag", 16, &g, px, sizeof px);
+ *     char text[256];       // mdm_ctx_text_cap(c) always suffices
+ *     mdm_caption(c, px, sizeof px, &g, text, sizeof text, NULL);
+ *     mdm_ctx_free(c);
+ *     mdm_model_free(m); */
 typedef struct mdm_ctx mdm_ctx;
 
 typedef struct {
@@ -165,8 +177,8 @@ mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buf
                           mdm_ctx **out);
 void mdm_ctx_free(mdm_ctx *ctx);
 
-/* Scratch bytes the context holds and the most any call so far used of
- * them (for tuning and for tests that the plan is tight). */
+/* The context's buffer size, the scratch part of it, and the most scratch
+ * any call so far used (for tuning, and for tests that the plan holds). */
 void mdm_ctx_memory(const mdm_ctx *ctx, size_t *total, size_t *scratch_size, size_t *scratch_peak);
 
 /* A buffer of this many bytes holds any text a task returns, with its NUL. */
@@ -186,8 +198,10 @@ typedef struct {
     float guidance;                 /* classifier-free guidance scale; 1 = off (default 1) */
     float shift;                    /* image time grid shift s > 0 (default 1: uniform) */
     uint64_t seed;                  /* same seed, same result as the reference (default 0) */
-    /* Called after each sampler step with step = 1..total; returning
-     * non-zero stops the task with MDM_ERR_CANCELLED.  May be NULL. */
+    /* Called after each sampler step with step = 1..total (total = steps
+     * for text-to-image, text_steps + 1 for caption and VQA, steps + 1 for
+     * joint: the +1 is the final text step); returning non-zero stops the
+     * task with MDM_ERR_CANCELLED.  May be NULL. */
     int (*progress)(void *user, int step, int total);
     void *user;
 } mdm_gen_params;
@@ -213,8 +227,10 @@ mdm_status mdm_vqa(mdm_ctx *ctx, const uint8_t *pixels, size_t n, const char *qu
                    size_t question_len, const mdm_gen_params *p, char *answer, size_t cap,
                    size_t *len);
 
-/* Joint: image and text both from noise in one run (Euler image steps,
- * `steps` of them; the text uses the same grid). */
+/* Joint: image and text both from noise, one forward per step: `steps`
+ * Euler image steps on the (shifted) image grid and as many text steps
+ * (text_sampler) on the text grid, then the final text step.  guidance
+ * and sampler do not apply. */
 mdm_status mdm_joint(mdm_ctx *ctx, const mdm_gen_params *p, uint8_t *pixels, size_t n, char *text,
                      size_t cap, size_t *len);
 
@@ -225,9 +241,9 @@ mdm_status mdm_joint(mdm_ctx *ctx, const mdm_gen_params *p, uint8_t *pixels, siz
 mdm_status mdm_tokenize(mdm_ctx *ctx, const char *text, size_t text_len, int32_t *ids,
                         size_t *n_ids);
 
-/* ids[n] -> NUL-terminated text: pieces up to the first EOS, PAD and MASK
- * skipped.  MDM_ERR_BUFFER_TOO_SMALL when cap is short (*len still gets the
- * length); MDM_ERR_INVALID_ARG for an id outside 0..V. */
+/* ids[n] (n <= Lt) -> NUL-terminated text: pieces up to the first EOS, PAD
+ * and MASK skipped.  MDM_ERR_BUFFER_TOO_SMALL when cap is short (*len still
+ * gets the length); MDM_ERR_INVALID_ARG for an id outside 0..V. */
 mdm_status mdm_detokenize(mdm_ctx *ctx, const int32_t *ids, size_t n, char *text, size_t cap,
                           size_t *len);
 

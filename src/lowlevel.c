@@ -21,7 +21,7 @@ static mdm_status layout(mdm_ctx *ctx, const char *text, size_t len, int32_t *id
                          const mdm_tok_call *c) {
     const mdm_hparams *hp = &ctx->m->hp;
     const size_t Lt = (size_t)hp->text_len;
-    size_t n;
+    size_t n = 0;
     mdm_status st = mdm_spm_encode(ctx->spm, text ? text : "", len, c->work, c->work_size, c->ids,
                                    Lt, &n);
     if (st == MDM_OK && n + 1 > Lt) /* EOS needs a position too */

@@ -216,8 +216,10 @@ mdm_status mdm_vqa(mdm_ctx *ctx, const uint8_t *pixels, size_t n, const char *qu
                    size_t *len) {
     mdm_gen_params def = mdm_gen_params_init();
     mdm_status st = check_text_out(ctx, pixels, n, answer, cap);
-    if (st != MDM_OK || (!question && question_len))
-        return st != MDM_OK ? st : MDM_ERR_INVALID_ARG;
+    if (st == MDM_OK && !question && question_len)
+        st = MDM_ERR_INVALID_ARG;
+    if (st != MDM_OK)
+        return st;
     const size_t Lt = (size_t)ctx->m->hp.text_len;
     task_run r;
     size_t mark, n_ids = 0;

@@ -271,6 +271,34 @@ static void test_threads(void) {
     }
 }
 
+/* The usage example at the top of the runtime section of mdm_rt.h, on a
+ * model file (the golden model written to build/). */
+static void test_header_example(void) {
+    const char *path = "build/test_runtime_api-golden.gguf";
+    size_t size;
+    uint8_t *bytes = golden_model(MDM_TYPE_Q8_0, &size);
+    FILE *f = fopen(path, "wb");
+    CHECK(bytes && f && fwrite(bytes, 1, size, f) == size);
+    if (f)
+        fclose(f);
+    free(bytes);
+    char err[256];
+    mdm_model *m;
+    mdm_ctx *c;
+    CHECK(mdm_model_open_file(path, NULL, &m, err, sizeof err) == MDM_OK);
+    CHECK(mdm_ctx_create(m, NULL, NULL, 0, &c) == MDM_OK);
+    mdm_gen_params g = mdm_gen_params_init();
+    g.seed = 1, g.guidance = 3.0f;
+    uint8_t px[32 * 32];
+    CHECK(NPIX == sizeof px);
+    CHECK(mdm_text_to_image(c, "a photo of a bag", 16, &g, px, sizeof px) == MDM_OK);
+    char text[256];
+    CHECK(mdm_caption(c, px, sizeof px, &g, text, sizeof text, NULL) == MDM_OK);
+    mdm_ctx_free(c);
+    mdm_model_free(m);
+    remove(path);
+}
+
 static void test_scratch_within_plan(void) {
     size_t total, plan, peak;
     mdm_ctx_memory(CTX, &total, &plan, &peak);
@@ -299,6 +327,7 @@ int main(void) {
     RUN(test_cancel_and_determinism);
     RUN(test_samplers_and_tasks);
     RUN(test_threads);
+    RUN(test_header_example);
     RUN(test_scratch_within_plan);
     mdm_ctx_free(CTX);
     mdm_model_free(M);
