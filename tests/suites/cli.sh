@@ -95,6 +95,12 @@ check vqa_json grep -q '^{"text": ".*"}$' "$tmp/out"
 expect bench 0 "$mdm" bench -m "$model" --runs 1 --json
 check bench_json grep -q '"denoiser_step_ms": [0-9.]*, .*"peak_rss_bytes"\|"peak_rss_bytes": [0-9]*, .*"denoiser_step_ms"' "$tmp/out"
 
+# ---- make run's script, on the golden model --------------------------------
+OUT=$tmp/demo.png SEED=2 tools/run_demo.sh "$mdm" "$model" >"$tmp/demo.out" 2>"$tmp/err"
+check demo_script grep -q "^image:   $tmp/demo.png" "$tmp/demo.out"
+check demo_caption grep -q "^caption: ." "$tmp/demo.out"
+check demo_image test -s "$tmp/demo.png"
+
 # ---- against the reference (golden.safetensors) ----------------------------
 if ! command -v python3 >/dev/null 2>&1; then
     echo "SKIP cli.golden: python3 not found"; exit 0
