@@ -1,8 +1,10 @@
 /* The runtime against the PyTorch reference: golden vectors of the random
- * model (tests/golden/random, tools/reference/golden.py), converted to F32
- * in memory.  Every numeric case must agree to a relative error of 1e-5
- * (max |c - ref| / max |ref|); the seeded end-to-end runs must give the
- * reference's caption tokens and an image within 40 dB PSNR. */
+ * model (tests/golden/random, tools/reference/golden.py) and, when present,
+ * of the demo model (tests/golden/demo with the checkpoint in
+ * models/mdm-fmnist), converted to F32 in memory.  Every numeric case must
+ * agree to a relative error of 1e-5 (max |c - ref| / max |ref|); the seeded
+ * end-to-end runs must give the reference's caption tokens and an image
+ * within 40 dB PSNR. */
 #include "check.h"
 #include "context.h"
 #include "sample/flow.h"
@@ -11,14 +13,13 @@
 
 #define TOL 1e-5
 
-static golden G;
+static golden_file G;
 static mdm_model *M;
 static mdm_ctx *CTX;
 
 /* Golden tensors a case needs; freed at the end of the case. */
 static float *gf(const char *name, size_t *n) {
-    size_t dummy;
-    float *f = golden_f32(&G, name, n ? n : &dummy);
+    float *f = golden_f32(&G, name, n);
     if (!f)
         printf("  golden tensor %s missing\n", name);
     return f;
@@ -218,10 +219,10 @@ static void test_text_to_image(void) {
     const mdm_hparams *hp = &M->hp;
     size_t n, nt, ns;
     const char *prompt = golden_meta(&G, "prompt");
-    double *img = golden_get(&G, "t2i.image", &n);
+    uint8_t *want = golden_u8(&G, "t2i.image", &n);
     int32_t *tok = golden_i32(&G, "t2i.tokens", &nt), *seed = golden_i32(&G, "t2i.seed", &ns);
-    CHECK(img && tok && seed && n == (size_t)hp->image_size * hp->image_size);
-    if (!(img && tok && seed && n == (size_t)hp->image_size * hp->image_size))
+    CHECK(want && tok && seed && n == (size_t)hp->image_size * hp->image_size);
+    if (!(want && tok && seed && n == (size_t)hp->image_size * hp->image_size))
         return;
     int32_t ids[64];
     size_t n_ids;
@@ -229,27 +230,22 @@ static void test_text_to_image(void) {
     CHECKF(memcmp(ids, tok, nt * sizeof *ids) == 0, "prompt tokens differ from t2i.tokens");
     mdm_gen_params p = mdm_gen_params_init();
     p.steps = 8, p.guidance = 2.0f, p.seed = (uint64_t)seed[0];
-    uint8_t *px = malloc(n), *want = malloc(n);
-    for (size_t i = 0; i < n; i++)
-        want[i] = (uint8_t)img[i];
+    uint8_t *px = malloc(n);
     CHECK(mdm_text_to_image(CTX, prompt, strlen(prompt), &p, px, n) == MDM_OK);
     double psnr = psnr_u8(px, want, n);
     printf("  t2i image     PSNR %.1f dB\n", psnr);
     CHECKF(psnr >= 40.0, "t2i PSNR %.1f dB < 40", psnr);
-    free(px), free(want), free(img), free(tok), free(seed);
+    free(px), free(want), free(tok), free(seed);
 }
 
 static void test_caption(void) {
     const int Lt = M->hp.text_len;
     size_t n, nt, ns;
-    double *img = golden_get(&G, "caption.image", &n);
+    uint8_t *px = golden_u8(&G, "caption.image", &n);
     int32_t *want = golden_i32(&G, "caption.tokens", &nt), *seed = golden_i32(&G, "t2i.seed", &ns);
-    CHECK(img && want && seed && nt == (size_t)Lt);
-    if (!(img && want && seed && nt == (size_t)Lt))
+    CHECK(px && want && seed && nt == (size_t)Lt);
+    if (!(px && want && seed && nt == (size_t)Lt))
         return;
-    uint8_t *px = malloc(n);
-    for (size_t i = 0; i < n; i++)
-        px[i] = (uint8_t)img[i];
     mdm_gen_params p = mdm_gen_params_init();
     p.text_steps = 8, p.seed = (uint64_t)seed[0];
     int32_t got[64];
@@ -265,7 +261,7 @@ static void test_caption(void) {
     CHECKF(strcmp(text, golden_meta(&G, "caption")) == 0, "caption \"%s\", reference \"%s\"", text,
            golden_meta(&G, "caption"));
     CHECK(len == strlen(text) && len < mdm_ctx_text_cap(CTX));
-    free(px), free(img), free(want), free(seed);
+    free(px), free(want), free(seed);
 }
 
 /* After every task ran, the scratch the calls took stays within the plan. */
@@ -276,13 +272,46 @@ static void test_memory_plan(void) {
     CHECK(peak <= plan && peak > 0 && total == mdm_ctx_size(M, NULL));
 }
 
-int main(void) {
+/* The demo model has no per-op cases: the end-to-end ones run on it. */
+static void test_demo_forward(void) { test_forward(); }
+static void test_demo_sampler_steps(void) { test_sampler_steps(); }
+static void test_demo_text_steps(void) { test_text_steps(); }
+static void test_demo_text_to_image(void) { test_text_to_image(); }
+static void test_demo_caption(void) { test_caption(); }
+
+static uint8_t *FILE_BYTES;
+
+#define DEMO_CKPT "models/mdm-fmnist"
+#define DEMO_GOLDEN "tests/golden/demo/golden.safetensors"
+
+static int file_exists(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+/* Opens G, M and CTX for a checkpoint and its golden file; 0 when absent. */
+static int open_suite(const char *ckpt, const char *golden) {
     size_t size;
-    uint8_t *file = golden_model(MDM_TYPE_F32, &size);
     char err[256];
-    if (!file || !golden_open(&G) ||
-        mdm_model_open_memory(file, size, NULL, &M, err, sizeof err) != MDM_OK ||
-        mdm_ctx_create(M, NULL, NULL, 0, &CTX) != MDM_OK) {
+    if (golden_open(&G, golden) != 0)
+        return 0;
+    FILE_BYTES = golden_model_from(ckpt, MDM_TYPE_F32, &size);
+    return FILE_BYTES && mdm_model_open_memory(FILE_BYTES, size, NULL, &M, err, sizeof err) == MDM_OK &&
+           mdm_ctx_create(M, NULL, NULL, 0, &CTX) == MDM_OK;
+}
+
+static void close_suite(void) {
+    mdm_ctx_free(CTX);
+    mdm_model_free(M);
+    golden_close(&G);
+    free(FILE_BYTES);
+    CTX = NULL, M = NULL, FILE_BYTES = NULL;
+}
+
+int main(void) {
+    if (!open_suite(GOLDEN_DIR, GOLDEN_FILE)) {
         printf("FAIL setup: golden model or vectors unusable\n");
         return 1;
     }
@@ -295,9 +324,22 @@ int main(void) {
     RUN(test_text_to_image);
     RUN(test_caption);
     RUN(test_memory_plan);
-    mdm_ctx_free(CTX);
-    mdm_model_free(M);
-    golden_close(&G);
-    free(file);
+    close_suite();
+    if (!file_exists(DEMO_CKPT "/model.safetensors") || !file_exists(DEMO_GOLDEN)) {
+        SKIP("test_demo", "no " DEMO_GOLDEN " or " DEMO_CKPT " checkpoint yet");
+        CHECK_EXIT();
+    }
+    if (!open_suite(DEMO_CKPT, DEMO_GOLDEN)) {
+        printf("FAIL test_demo: the demo checkpoint or its golden vectors are unusable\n");
+        close_suite();
+        return 1;
+    }
+    printf("  demo model (" DEMO_CKPT "):\n");
+    RUN(test_demo_forward);
+    RUN(test_demo_sampler_steps);
+    RUN(test_demo_text_steps);
+    RUN(test_demo_text_to_image);
+    RUN(test_demo_caption);
+    close_suite();
     CHECK_EXIT();
 }

@@ -6,7 +6,7 @@
 #include "context.h"
 #include "test_runtime_util.h"
 
-static golden G;
+static golden_file G;
 
 typedef struct {
     mdm_type type;
@@ -28,14 +28,12 @@ static void run_case(const quant_case *q) {
     float *s = golden_f32(&G, "fwd.s", &ns);
     int32_t *tok = golden_i32(&G, "fwd.tokens", &n), *task = golden_i32(&G, "fwd.task", &n);
     int32_t *seed = golden_i32(&G, "t2i.seed", &n), *cap = golden_i32(&G, "caption.tokens", &ncap);
-    double *img = golden_get(&G, "t2i.image", &nimg), *cimg = golden_get(&G, "caption.image", &n);
-    if (ctx && lat && ti && tt && v && s && tok && task && seed && cap && img && cimg) {
+    uint8_t *want = golden_u8(&G, "t2i.image", &nimg), *cpx = golden_u8(&G, "caption.image", &n);
+    if (ctx && lat && ti && tt && v && s && tok && task && seed && cap && want && cpx) {
         float *gv = malloc(nl * sizeof *gv), *gs = malloc(ns * sizeof *gs);
         CHECK(mdm_denoise(ctx, 2, lat, tok, ti, tt, task, gv, gs) == MDM_OK);
         double ev = rel_err(gv, v, nl), es = rel_err(gs, s, ns);
-        uint8_t *px = malloc(nimg), *want = malloc(nimg), *cpx = malloc(nimg);
-        for (size_t i = 0; i < nimg; i++)
-            want[i] = (uint8_t)img[i], cpx[i] = (uint8_t)cimg[i];
+        uint8_t *px = malloc(nimg);
         mdm_gen_params p = mdm_gen_params_init();
         p.steps = 8, p.text_steps = 8, p.guidance = 2.0f, p.seed = (uint64_t)seed[0];
         const char *prompt = golden_meta(&G, "prompt");
@@ -50,10 +48,10 @@ static void run_case(const quant_case *q) {
                q->name, ev, es, psnr, same, ncap);
         CHECKF(ev <= q->fwd_tol && es <= q->fwd_tol, "forward error above %g", q->fwd_tol);
         CHECKF(psnr >= q->min_psnr, "PSNR below %.0f dB", q->min_psnr);
-        free(gv), free(gs), free(px), free(want), free(cpx);
+        free(gv), free(gs), free(px);
     }
     free(lat), free(ti), free(tt), free(v), free(s), free(tok), free(task), free(seed), free(cap);
-    free(img), free(cimg);
+    free(want), free(cpx);
     mdm_ctx_free(ctx);
     mdm_model_free(m);
     free(file);
@@ -70,7 +68,7 @@ static void test_q8_0(void) { run_case(&CASES[1]); }
 static void test_q4_0(void) { run_case(&CASES[2]); }
 
 int main(void) {
-    if (!golden_open(&G)) {
+    if (golden_open(&G, GOLDEN_FILE) != 0) {
         printf("FAIL setup: golden vectors unusable\n");
         return 1;
     }
