@@ -9,7 +9,7 @@ OPT     ?= -O2
 CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-function
 CFLAGS  += $(CSTD) $(WARN) $(OPT) -I. -Isrc -Iports
-LDLIBS  += -lm
+LDLIBS  += -lm -pthread
 
 LIB_SRC  := $(wildcard src/*.c src/*/*.c src/*/*/*.c) $(wildcard ports/posix/*.c)
 CONV_SRC := $(filter-out tools/convert/main.c,$(wildcard tools/convert/*.c))
@@ -59,6 +59,13 @@ test:
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory all BUILD=build/asan OPT="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)"
 	@tests/run.sh
+
+# mdm-bench-kernels (tools/bench): per-op throughput of the kernel sets next to
+# the measured peaks; tools/bench/kernels.sh adds numpy's F32 matmul.
+BENCH_SRC := $(wildcard tools/bench/*.c)
+all: $(if $(BENCH_SRC),$(BUILD)/mdm-bench-kernels)
+$(BUILD)/mdm-bench-kernels: $(call obj,$(BENCH_SRC)) $(BUILD)/libmdm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # The shipped model files, from the reference checkpoint (tools/reference/train.py).
 CKPT ?= models/mdm-fmnist

@@ -1,0 +1,68 @@
+/* Kernel sets and their dispatch.  A set is a const table of function
+ * pointers; mdm_kernels_select() picks one once (at context creation) by
+ * name or, for "auto", by the CPU: __builtin_cpu_supports on x86, compile
+ * flags on ARM.  "scalar" is always available: the reference kernels of
+ * src/kernels/ref/, the oracle every other set is tested against.
+ *
+ * The entries have the reference kernels' contracts (kernels.h) with two
+ * changes that let src/kernels/ops.c split the work over threads:
+ *  - matmul and conv2d take a workspace `ws` of mdm_kernels_ws_bytes();
+ *  - the scan runs channels [c0, c1) only (c0, c1 multiples of
+ *    MDM_SCAN_CHUNK, or c1 == di).
+ * A set computes every output element the same way wherever the split
+ * falls (no reduction across a split), so results do not depend on the
+ * thread count. */
+#ifndef MDM_KERNELS_DISPATCH_H
+#define MDM_KERNELS_DISPATCH_H
+#include "kernels/kernels.h"
+
+#define MDM_SCAN_CHUNK 16 /* channels per scan lane group */
+
+typedef struct {
+    const char *name;
+    void (*matmul)(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
+                   void *ws);
+    void (*rmsnorm)(float *y, const float *x, const float *w, int T, int d, float eps);
+    void (*conv1d)(float *y, const float *x, const float *w, const float *b, int T, int di, int K);
+    void (*scan)(float *y, const float *x, const float *delta, const float *A, const float *B,
+                 const float *C, int ld_bc, const float *D, int T, int di, int N, float *h,
+                 int c0, int c1);
+    void (*silu)(float *x, size_t n);
+    void (*softplus)(float *x, size_t n);
+    void (*conv2d)(float *y, const float *x, const mdm_tensor *w, const float *b, int ci, int co,
+                   int h, int w_, int stride, void *ws);
+    void (*upsample)(float *y, const float *x, int c, int h, int w);
+    void (*groupnorm)(float *y, const float *x, const float *gamma, const float *beta, int c,
+                      int hw, int groups, float eps);
+} mdm_kernels;
+
+/* Bytes of workspace one thread needs for matmuls of up to T tokens by K
+ * inputs, 3x3 convolutions of up to conv_k = ci*9 inputs, and a scan of
+ * N states (the same for every set, so a context's size does not depend on
+ * the CPU it runs on). */
+size_t mdm_kernels_ws_bytes(int T, int K, int conv_k, int N);
+
+/* NULL or "auto": the best set this CPU runs; otherwise the set of that
+ * name, or NULL when it is unknown or this CPU cannot run it. */
+const mdm_kernels *mdm_kernels_select(const char *name);
+
+/* Every set this build has and this CPU runs, best last; returns the count
+ * (at most max are stored). */
+int mdm_kernels_available(const mdm_kernels **out, int max);
+
+/* The scalar set's scan: ref/scan.c's loop over channels [c0, c1) (the
+ * fallback of the SIMD scans for shapes they do not cover). */
+void mdm_scan_ref_range(float *y, const float *x, const float *delta, const float *A,
+                        const float *B, const float *C, int ld_bc, const float *D, int T, int di,
+                        int N, float *h, int c0, int c1);
+
+/* The sets, for dispatch.c and the tests. */
+extern const mdm_kernels mdm_kernels_scalar;
+#if defined(__x86_64__)
+extern const mdm_kernels mdm_kernels_avx512;
+#endif
+#if defined(__ARM_NEON)
+extern const mdm_kernels mdm_kernels_neon;
+#endif
+
+#endif

@@ -1,0 +1,262 @@
+/* Kernel calls split over a context's threads (ops.h).  Each op packs its
+ * arguments, and every thread takes one contiguous share: a range of
+ * tokens, channels or elements whose bounds are multiples of `align`, so
+ * SIMD blocks fall the same way whatever the thread count. */
+#include "kernels/ops.h"
+#include <string.h>
+
+/* ---- planning ------------------------------------------------------------ */
+
+static int imax(int a, int b) { return a > b ? a : b; }
+
+void mdm_exec_need(const mdm_model *m, int *T, int *K, int *conv_k, int *N) {
+    const mdm_hparams *hp = &m->hp;
+    *T = imax(hp->seq_len, 1);
+    *K = imax(imax(imax(hp->d_model, hp->d_inner), imax(256 /* time features */, hp->patch_dim)),
+              hp->dt_rank);
+    int ck = 9;
+    const mdm_vae_stack *st[2] = {&m->vae_enc, &m->vae_dec};
+    for (int s = 0; s < 2; s++)
+        for (int i = 0; i < st[s]->n_blocks; i++)
+            ck = imax(ck, st[s]->blocks[i].ci * 9);
+    *conv_k = ck;
+    *N = imax(hp->d_state, 1);
+}
+
+void mdm_exec_carve(mdm_arena *a, const mdm_model *m, const mdm_kernels *k, int n_threads,
+                    mdm_exec *ex) {
+    int T, K, ck, N;
+    mdm_exec_need(m, &T, &K, &ck, &N);
+    memset(ex, 0, sizeof *ex);
+    ex->k = k;
+    ex->n_threads = n_threads;
+    ex->ws_stride = mdm_kernels_ws_bytes(T, K, ck, N);
+    ex->ws = mdm_arena_persist(a, ex->ws_stride * (size_t)n_threads);
+}
+
+/* ---- splitting ----------------------------------------------------------- */
+
+/* Share i of n of [0, total), bounds rounded to multiples of align. */
+static void share(int total, int align, int i, int n, int *lo, int *hi) {
+    long units = ((long)total + align - 1) / align;
+    long a = units * i / n, b = units * (i + 1) / n;
+    *lo = (int)(a * align < total ? a * align : total);
+    *hi = (int)(b * align < total ? b * align : total);
+}
+
+static void *ws_of(const mdm_exec *ex, int i) { return ex->ws + (size_t)i * ex->ws_stride; }
+
+/* Runs fn on the pool, or on the caller alone when the work is small. */
+static void run(const mdm_exec *ex, mdm_port_task fn, void *arg, long work) {
+    if (ex->n_threads > 1 && ex->pool && work >= 2)
+        mdm_port_pool_run(ex->pool, fn, arg);
+    else
+        fn(arg, 0, 1);
+}
+
+/* ---- matmul: tokens ------------------------------------------------------ */
+
+typedef struct {
+    const mdm_exec *ex;
+    float *y;
+    const float *x;
+    const mdm_tensor *w;
+    const float *bias;
+    int T;
+} mm_args;
+
+static void mm_task(void *v, int i, int n) {
+    const mm_args *a = v;
+    int lo, hi;
+    share(a->T, 16, i, n, &lo, &hi);
+    if (hi > lo)
+        a->ex->k->matmul(a->y + (size_t)lo * a->w->ne[1], a->x + (size_t)lo * a->w->ne[0], a->w,
+                         a->bias, hi - lo, ws_of(a->ex, i));
+}
+
+void mdm_op_matmul(const mdm_exec *ex, float *y, const float *x, const mdm_tensor *w,
+                   const float *bias, int T, float *scratch) {
+    if (!ex) {
+        mdm_matmul(y, x, w, bias, T, scratch);
+        return;
+    }
+    mm_args a = {ex, y, x, w, bias, T};
+    run(ex, mm_task, &a, T / 16);
+}
+
+/* ---- per-token and elementwise ops -------------------------------------- */
+
+typedef struct {
+    const mdm_exec *ex;
+    float *y;
+    const float *x, *w, *b;
+    int T, d, K;
+    float eps;
+    int op; /* 0 rmsnorm, 1 conv1d, 2 silu, 3 softplus */
+    size_t n;
+} ew_args;
+
+static void ew_task(void *v, int i, int n) {
+    const ew_args *a = v;
+    const mdm_kernels *k = a->ex->k;
+    int lo, hi;
+    if (a->op >= 2) { /* elements, in units of 64 */
+        size_t units = (a->n + 63) / 64, u0 = units * (size_t)i / (size_t)n,
+               u1 = units * (size_t)(i + 1) / (size_t)n;
+        size_t e0 = u0 * 64 < a->n ? u0 * 64 : a->n, e1 = u1 * 64 < a->n ? u1 * 64 : a->n;
+        if (e1 > e0)
+            (a->op == 2 ? k->silu : k->softplus)(a->y + e0, e1 - e0);
+        return;
+    }
+    share(a->T, 1, i, n, &lo, &hi);
+    if (hi <= lo)
+        return;
+    if (a->op == 0)
+        k->rmsnorm(a->y + (size_t)lo * a->d, a->x + (size_t)lo * a->d, a->w, hi - lo, a->d, a->eps);
+    else /* a window reaches K-1 tokens back: pass the history, write from lo */
+        k->conv1d(a->y + (size_t)lo * a->d, a->x + (size_t)lo * a->d, a->w, a->b, hi - lo, a->d,
+                  a->K);
+}
+
+void mdm_op_rmsnorm(const mdm_exec *ex, float *y, const float *x, const float *w, int T, int d,
+                    float eps) {
+    if (!ex) {
+        mdm_rmsnorm(y, x, w, T, d, eps);
+        return;
+    }
+    ew_args a = {.ex = ex, .y = y, .x = x, .w = w, .T = T, .d = d, .eps = eps, .op = 0};
+    run(ex, ew_task, &a, T / 8);
+}
+
+void mdm_op_silu(const mdm_exec *ex, float *x, size_t n) {
+    if (!ex) {
+        mdm_silu(x, n);
+        return;
+    }
+    ew_args a = {.ex = ex, .y = x, .n = n, .op = 2};
+    run(ex, ew_task, &a, (long)(n / 4096));
+}
+
+void mdm_op_softplus(const mdm_exec *ex, float *x, size_t n) {
+    if (!ex) {
+        mdm_softplus(x, n);
+        return;
+    }
+    ew_args a = {.ex = ex, .y = x, .n = n, .op = 3};
+    run(ex, ew_task, &a, (long)(n / 4096));
+}
+
+/* conv1d is a few MAC per value and its windows cross any token split, and
+ * its channels are not a separate range in the contract: one thread. */
+void mdm_op_conv1d_causal(const mdm_exec *ex, float *y, const float *x, const float *w,
+                          const float *b, int T, int di, int K) {
+    if (!ex)
+        mdm_conv1d_causal(y, x, w, b, T, di, K);
+    else
+        ex->k->conv1d(y, x, w, b, T, di, K);
+}
+
+/* ---- scan: channels ------------------------------------------------------ */
+
+typedef struct {
+    const mdm_exec *ex;
+    float *y;
+    const float *x, *delta, *A, *B, *C, *D;
+    int ld_bc, T, di, N;
+    float *h;
+} scan_args;
+
+static void scan_task(void *v, int i, int n) {
+    const scan_args *a = v;
+    int lo, hi;
+    share(a->di, MDM_SCAN_CHUNK, i, n, &lo, &hi);
+    if (hi > lo)
+        a->ex->k->scan(a->y, a->x, a->delta, a->A, a->B, a->C, a->ld_bc, a->D, a->T, a->di, a->N,
+                       a->h, lo, hi);
+}
+
+void mdm_op_selective_scan(const mdm_exec *ex, float *y, const float *x, const float *delta,
+                           const float *A, const float *B, const float *C, int ld_bc,
+                           const float *D, int T, int di, int N, float *h) {
+    if (!ex) {
+        mdm_selective_scan(y, x, delta, A, B, C, ld_bc, D, T, di, N, h);
+        return;
+    }
+    scan_args a = {ex, y, x, delta, A, B, C, D, ld_bc, T, di, N, h};
+    run(ex, scan_task, &a, di / MDM_SCAN_CHUNK);
+}
+
+/* ---- VAE ops: output channels or groups ---------------------------------- */
+
+typedef struct {
+    const mdm_exec *ex;
+    float *y;
+    const float *x;
+    const mdm_tensor *w;
+    const float *b, *beta;
+    int ci, co, h, wd, stride, groups;
+    float eps;
+    int op; /* 0 conv2d, 1 upsample, 2 groupnorm */
+} vae_args;
+
+static void vae_task(void *v, int i, int n) {
+    const vae_args *a = v;
+    const mdm_kernels *k = a->ex->k;
+    const size_t hw = (size_t)a->h * a->wd;
+    int lo, hi;
+    if (a->op == 0) {
+        const int oh = (a->h - 1) / a->stride + 1, ow = (a->wd - 1) / a->stride + 1;
+        share(a->co, 12, i, n, &lo, &hi);
+        if (hi <= lo)
+            return;
+        mdm_tensor rows = *a->w;
+        size_t rb = mdm_type_row_bytes(a->w->type, (size_t)a->w->ne[0]);
+        rows.data = (const unsigned char *)a->w->data + (size_t)lo * rb;
+        rows.ne[1] = hi - lo;
+        rows.nbytes = (size_t)(hi - lo) * rb;
+        k->conv2d(a->y + (size_t)lo * oh * ow, a->x, &rows, a->b ? a->b + lo : NULL, a->ci, hi - lo,
+                  a->h, a->wd, a->stride, ws_of(a->ex, i));
+    } else if (a->op == 1) {
+        share(a->ci, 1, i, n, &lo, &hi);
+        if (hi > lo)
+            k->upsample(a->y + (size_t)lo * 4 * hw, a->x + (size_t)lo * hw, hi - lo, a->h, a->wd);
+    } else {
+        const int cg = a->ci / a->groups;
+        share(a->groups, 1, i, n, &lo, &hi);
+        if (hi > lo)
+            k->groupnorm(a->y + (size_t)lo * cg * hw, a->x + (size_t)lo * cg * hw,
+                         a->b + (size_t)lo * cg, a->beta + (size_t)lo * cg, (hi - lo) * cg,
+                         (int)hw, hi - lo, a->eps);
+    }
+}
+
+void mdm_op_conv2d_3x3(const mdm_exec *ex, float *y, const float *x, const mdm_tensor *w,
+                       const float *b, int ci, int co, int h, int w_, int stride, float *scratch) {
+    if (!ex) {
+        mdm_conv2d_3x3(y, x, w, b, ci, co, h, w_, stride, scratch);
+        return;
+    }
+    vae_args a = {.ex = ex, .y = y, .x = x, .w = w, .b = b, .ci = ci, .co = co, .h = h, .wd = w_,
+                  .stride = stride, .op = 0};
+    run(ex, vae_task, &a, (long)co / 12);
+}
+
+void mdm_op_upsample2x(const mdm_exec *ex, float *y, const float *x, int c, int h, int w) {
+    if (!ex) {
+        mdm_upsample2x(y, x, c, h, w);
+        return;
+    }
+    vae_args a = {.ex = ex, .y = y, .x = x, .ci = c, .h = h, .wd = w, .op = 1};
+    run(ex, vae_task, &a, (long)c * h * w / 4096);
+}
+
+void mdm_op_groupnorm(const mdm_exec *ex, float *y, const float *x, const float *gamma,
+                      const float *beta, int c, int hw, int groups, float eps) {
+    if (!ex) {
+        mdm_groupnorm(y, x, gamma, beta, c, hw, groups, eps);
+        return;
+    }
+    vae_args a = {.ex = ex, .y = y, .x = x, .b = gamma, .beta = beta, .ci = c, .h = hw, .wd = 1,
+                  .groups = groups, .eps = eps, .op = 2};
+    run(ex, vae_task, &a, groups);
+}

@@ -1,0 +1,50 @@
+/* The runtime's way to call kernels: through a context's kernel set
+ * (dispatch.h) and across its thread pool.  Each mdm_op_* has the contract
+ * of the reference kernel of the same name in kernels.h, plus `ex` first;
+ * ex == NULL runs the reference kernel on the calling thread with the
+ * caller's scratch (as before there were sets).  With an exec the scratch
+ * argument is unused: each thread has its own workspace.
+ *
+ * Work is split where no sum crosses the split (tokens of a matmul, output
+ * channels of a convolution, channels of the scan), so a result has the same
+ * bits for any thread count. */
+#ifndef MDM_KERNELS_OPS_H
+#define MDM_KERNELS_OPS_H
+#include "arena.h"
+#include "kernels/dispatch.h"
+#include "port.h"
+
+typedef struct mdm_exec {
+    const mdm_kernels *k;
+    mdm_port_pool *pool;  /* NULL: the calling thread only */
+    int n_threads;
+    unsigned char *ws;    /* n_threads workspaces of ws_stride bytes */
+    size_t ws_stride;
+} mdm_exec;
+
+/* The largest shapes the kernels will see for model m. */
+void mdm_exec_need(const mdm_model *m, int *T, int *K, int *conv_k, int *N);
+
+/* Carves the workspaces of n_threads threads for model m from the
+ * persistent end (measures on a measuring arena) and fills ex except pool. */
+void mdm_exec_carve(mdm_arena *a, const mdm_model *m, const mdm_kernels *k, int n_threads,
+                    mdm_exec *ex);
+
+void mdm_op_matmul(const mdm_exec *ex, float *y, const float *x, const mdm_tensor *w,
+                   const float *bias, int T, float *scratch);
+void mdm_op_rmsnorm(const mdm_exec *ex, float *y, const float *x, const float *w, int T, int d,
+                    float eps);
+void mdm_op_conv1d_causal(const mdm_exec *ex, float *y, const float *x, const float *w,
+                          const float *b, int T, int di, int K);
+void mdm_op_selective_scan(const mdm_exec *ex, float *y, const float *x, const float *delta,
+                           const float *A, const float *B, const float *C, int ld_bc,
+                           const float *D, int T, int di, int N, float *h);
+void mdm_op_silu(const mdm_exec *ex, float *x, size_t n);
+void mdm_op_softplus(const mdm_exec *ex, float *x, size_t n);
+void mdm_op_conv2d_3x3(const mdm_exec *ex, float *y, const float *x, const mdm_tensor *w,
+                       const float *b, int ci, int co, int h, int w_, int stride, float *scratch);
+void mdm_op_upsample2x(const mdm_exec *ex, float *y, const float *x, int c, int h, int w);
+void mdm_op_groupnorm(const mdm_exec *ex, float *y, const float *x, const float *gamma,
+                      const float *beta, int c, int hw, int groups, float eps);
+
+#endif

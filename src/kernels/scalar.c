@@ -1,0 +1,52 @@
+/* The "scalar" kernel set: the reference kernels behind the table's
+ * contracts (dispatch.h).  Only the scan needs a body of its own, to run a
+ * range of channels: it is ref/scan.c's loop with the same operation order,
+ * so the scalar set gives the reference's bits. */
+#include "kernels/dispatch.h"
+#include <math.h>
+#include <string.h>
+
+static void matmul(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
+                   void *ws) {
+    mdm_matmul(y, x, w, bias, T, ws);
+}
+
+static void conv2d(float *y, const float *x, const mdm_tensor *w, const float *b, int ci, int co,
+                   int h, int w_, int stride, void *ws) {
+    mdm_conv2d_3x3(y, x, w, b, ci, co, h, w_, stride, ws);
+}
+
+void mdm_scan_ref_range(float *y, const float *x, const float *delta, const float *A,
+                        const float *B,
+                        const float *C, int ld_bc, const float *D, int T, int di, int N,
+                        float *h, int c0, int c1) {
+    memset(h + (size_t)c0 * N, 0, (size_t)(c1 - c0) * (size_t)N * sizeof(float));
+    for (int t = 0; t < T; t++) {
+        const float *Bt = B + (size_t)t * ld_bc, *Ct = C + (size_t)t * ld_bc;
+        for (int c = c0; c < c1; c++) {
+            const float dt = delta[(size_t)t * di + c];
+            const float xv = x[(size_t)t * di + c];
+            const float *Ac = A + (size_t)c * N;
+            float *hc = h + (size_t)c * N;
+            float acc = 0.0f;
+            for (int n = 0; n < N; n++) {
+                hc[n] = expf(dt * Ac[n]) * hc[n] + dt * Bt[n] * xv;
+                acc += hc[n] * Ct[n];
+            }
+            y[(size_t)t * di + c] = acc + xv * D[c];
+        }
+    }
+}
+
+const mdm_kernels mdm_kernels_scalar = {
+    .name = "scalar",
+    .matmul = matmul,
+    .rmsnorm = mdm_rmsnorm,
+    .conv1d = mdm_conv1d_causal,
+    .scan = mdm_scan_ref_range,
+    .silu = mdm_silu,
+    .softplus = mdm_softplus,
+    .conv2d = conv2d,
+    .upsample = mdm_upsample2x,
+    .groupnorm = mdm_groupnorm,
+};

@@ -1,0 +1,216 @@
+/* Linear layers on AVX-512 (x86.h).
+ * F32 and F16 weights: 32 output rows at a time are transposed (F16:
+ * converted first) into a panel [K][32] and multiplied on the F32 GEMM core
+ * for all tokens.
+ * Q8_0 and Q4_0 weights: the tokens are quantized to int8 in blocks of 32
+ * (one f32 scale each, as Q8_0) and laid out 16 tokens across the lanes of
+ * a vector, so that one VNNI vpdpbusd adds 4 products for each of 16 tokens
+ * against 4 bytes of one weight row broadcast to all lanes.  vpdpbusd wants
+ * unsigned bytes on one side: the weights go to u8 (Q8_0 + 128, Q4_0's raw
+ * nibble = q + 8), and the integer sum starts at -128 (or -8) times the
+ * block's activation sum to cancel the offset exactly.  Each 32-block sum
+ * is then scaled by (activation scale * weight scale) into an f32 sum.
+ * Workspace (dispatch.h): activations, then the packed weight rows. */
+#include "kernels/x86/x86.h"
+#include <string.h>
+
+#if defined(__x86_64__)
+#define NR 32     /* output rows per F32 panel */
+#define MO 8      /* output rows per integer tile */
+#define XG_BYTES 640 /* one block of 16 tokens: 8 x 64 bytes, 16 scales, 16 sums */
+
+static unsigned char *align64(void *p) {
+    return (unsigned char *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
+}
+
+/* ---- F32 / F16 ---------------------------------------------------------- */
+
+MDM_AVX512 static void f16_row(const uint16_t *h, float *dst, int n) {
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(dst + i, _mm512_cvtph_ps(_mm256_loadu_si256((const void *)(h + i))));
+    for (; i < n; i++)
+        dst[i] = mdm_f16_to_f32(h[i]);
+}
+
+/* bp[k][j] = row o0 + j of w at column k, j < nr (zeros up to 32). */
+MDM_AVX512 static void pack_panel(float *bp, const mdm_tensor *w, int o0, int nr, int K,
+                                  float *tmp) {
+    const float *rows = (const float *)w->data + (size_t)o0 * K;
+    if (w->type != MDM_TYPE_F32) {
+        const size_t rb = mdm_type_row_bytes(w->type, (size_t)K);
+        for (int j = 0; j < nr; j++) {
+            const void *src = (const unsigned char *)w->data + (size_t)(o0 + j) * rb;
+            if (w->type == MDM_TYPE_F16)
+                f16_row(src, tmp + (size_t)j * K, K);
+            else
+                mdm_dequantize_row(w->type, src, tmp + (size_t)j * K, (size_t)K);
+        }
+        rows = tmp;
+    }
+    const __m512i idx = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6,
+                                                            5, 4, 3, 2, 1, 0),
+                                           _mm512_set1_epi32(K));
+    const __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
+    const __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
+    const float *r16 = rows + (size_t)16 * K;
+    for (int k = 0; k < K; k++) {
+        __m512 v0 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m0, idx, rows + k, 4);
+        __m512 v1 = m1 ? _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m1, idx, r16 + k, 4)
+                       : _mm512_setzero_ps();
+        _mm512_store_ps(bp + (size_t)k * 32, v0);
+        _mm512_store_ps(bp + (size_t)k * 32 + 16, v1);
+    }
+}
+
+static void matmul_f32(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
+                       unsigned char *ws) {
+    const int K = (int)w->ne[0], out = (int)w->ne[1];
+    float *bp = (float *)align64(ws), *tmp = (float *)align64(bp + (size_t)K * 32);
+    for (int o = 0; o < out; o += NR) {
+        const int nr = out - o < NR ? out - o : NR;
+        pack_panel(bp, w, o, nr, K, tmp);
+        mdm_gemm_panel_avx512(y + o, (size_t)out, x, (size_t)K, bp, K, T, nr,
+                              bias ? bias + o : NULL, NULL);
+    }
+}
+
+/* ---- int8: activations ----------------------------------------------------- */
+
+/* Tokens x [T][K] -> groups of 16 tokens, each K/32 blocks of XG_BYTES:
+ * bytes [k4][lane][4], then f32 scales [lane], then int32 sums [lane].
+ * Lanes past T are zero. */
+MDM_AVX512 static void quantize_x(unsigned char *xq, const float *x, int T, int K) {
+    const int nb = K / 32, groups = (T + 15) / 16;
+    memset(xq + (size_t)(T / 16) * nb * XG_BYTES, 0,
+           (size_t)(groups - T / 16) * nb * XG_BYTES);
+    const __m512 sign = _mm512_set1_ps(-0.0f);
+    for (int t = 0; t < T; t++) {
+        const int lane = t % 16;
+        unsigned char *g = xq + (size_t)(t / 16) * nb * XG_BYTES;
+        for (int b = 0; b < nb; b++, g += XG_BYTES) {
+            const float *xb = x + (size_t)t * K + b * 32;
+            __m512 v0 = _mm512_loadu_ps(xb), v1 = _mm512_loadu_ps(xb + 16);
+            __m512 a = _mm512_max_ps(_mm512_andnot_ps(sign, v0), _mm512_andnot_ps(sign, v1));
+            const float amax = _mm512_reduce_max_ps(a);
+            const float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
+            const __m512 s = _mm512_set1_ps(id);
+            __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, s));
+            __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, s));
+            int32_t sum = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
+            int8_t q[32];
+            _mm_storeu_si128((__m128i *)q, _mm512_cvtsepi32_epi8(q0));
+            _mm_storeu_si128((__m128i *)(q + 16), _mm512_cvtsepi32_epi8(q1));
+            for (int k4 = 0; k4 < 8; k4++)
+                memcpy(g + k4 * 64 + lane * 4, q + k4 * 4, 4);
+            memcpy(g + 512 + lane * 4, &d, 4);
+            memcpy(g + 576 + lane * 4, &sum, 4);
+        }
+    }
+}
+
+/* ---- int8: weights ---------------------------------------------------------- */
+
+/* Rows [o0, o0 + mo) as u8 [row][block][32] and f32 scales [row][block]. */
+MDM_AVX512 static void pack_rows_u8(unsigned char *wq, float *sw, const mdm_tensor *w, int o0,
+                                    int mo, int nb) {
+    const size_t rb = mdm_type_row_bytes(w->type, (size_t)nb * 32);
+    const __m256i x80 = _mm256_set1_epi8((char)0x80);
+    const __m128i lo4 = _mm_set1_epi8(0x0f);
+    for (int r = 0; r < mo; r++) {
+        const unsigned char *row = (const unsigned char *)w->data + (size_t)(o0 + r) * rb;
+        for (int b = 0; b < nb; b++) {
+            unsigned char *dst = wq + ((size_t)r * nb + b) * 32;
+            uint16_t dh;
+            if (w->type == MDM_TYPE_Q8_0) {
+                const mdm_block_q8_0 *blk = (const mdm_block_q8_0 *)row + b;
+                memcpy(&dh, &blk->d, 2);
+                __m256i q = _mm256_loadu_si256((const __m256i *)blk->qs);
+                _mm256_storeu_si256((__m256i *)dst, _mm256_xor_si256(q, x80));
+            } else {
+                const mdm_block_q4_0 *blk = (const mdm_block_q4_0 *)row + b;
+                memcpy(&dh, &blk->d, 2);
+                __m128i q = _mm_loadu_si128((const __m128i *)blk->qs);
+                _mm_storeu_si128((__m128i *)dst, _mm_and_si128(q, lo4));
+                _mm_storeu_si128((__m128i *)(dst + 16), _mm_and_si128(_mm_srli_epi16(q, 4), lo4));
+            }
+            sw[(size_t)r * nb + b] = _cvtsh_ss(dh);
+        }
+    }
+}
+
+/* ---- int8: the tile ---------------------------------------------------------- */
+
+/* 16 tokens (one group) x mo output rows: y[t][o0 + r]. */
+MDM_AVX512_INLINE void int8_tile(int mo, float *y, int ldy, int n_tok, const unsigned char *xg,
+                                 const unsigned char *wq, const float *sw, int nb, int shift,
+                                 const float *bias) {
+    __m512 acc[MO];
+#pragma GCC unroll 8
+    for (int r = 0; r < mo; r++)
+        acc[r] = _mm512_setzero_ps();
+    for (int b = 0; b < nb; b++, xg += XG_BYTES) {
+        __m512i xv[8];
+#pragma GCC unroll 8
+        for (int k4 = 0; k4 < 8; k4++)
+            xv[k4] = _mm512_load_si512((const void *)(xg + k4 * 64));
+        const __m512 sx = _mm512_load_ps((const float *)(xg + 512));
+        const __m512i init = _mm512_sub_epi32(
+            _mm512_setzero_si512(),
+            _mm512_sll_epi32(_mm512_load_si512((const void *)(xg + 576)), _mm_cvtsi32_si128(shift)));
+#pragma GCC unroll 8
+        for (int r = 0; r < mo; r++) {
+            const unsigned char *wb = wq + ((size_t)r * nb + b) * 32;
+            int32_t w4[8];
+            memcpy(w4, wb, 32);
+            __m512i s = init;
+#pragma GCC unroll 8
+            for (int k4 = 0; k4 < 8; k4++)
+                s = _mm512_dpbusd_epi32(s, _mm512_set1_epi32(w4[k4]), xv[k4]);
+            const __m512 scale = _mm512_mul_ps(sx, _mm512_set1_ps(sw[(size_t)r * nb + b]));
+            acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, acc[r]);
+        }
+    }
+    float out[MO][16];
+#pragma GCC unroll 8
+    for (int r = 0; r < mo; r++)
+        _mm512_storeu_ps(out[r], acc[r]);
+    for (int t = 0; t < n_tok; t++)
+        for (int r = 0; r < mo; r++)
+            y[(size_t)t * ldy + r] = out[r][t] + (bias ? bias[r] : 0.0f);
+}
+
+MDM_AVX512 static void matmul_int8(float *y, const float *x, const mdm_tensor *w,
+                                   const float *bias, int T, unsigned char *ws) {
+    const int K = (int)w->ne[0], out = (int)w->ne[1], nb = K / 32, groups = (T + 15) / 16;
+    const int shift = w->type == MDM_TYPE_Q8_0 ? 7 : 3;
+    unsigned char *xq = align64(ws);
+    unsigned char *wq = align64(xq + (size_t)groups * nb * XG_BYTES);
+    float *sw = (float *)align64(wq + (size_t)MO * K);
+    quantize_x(xq, x, T, K);
+    for (int o = 0; o < out; o += MO) {
+        const int mo = out - o < MO ? out - o : MO;
+        pack_rows_u8(wq, sw, w, o, mo, nb);
+        for (int g = 0; g < groups; g++) {
+            const int n_tok = T - g * 16 < 16 ? T - g * 16 : 16;
+            float *yg = y + (size_t)g * 16 * out + o;
+            const unsigned char *xg = xq + (size_t)g * nb * XG_BYTES;
+            const float *bo = bias ? bias + o : NULL;
+            if (mo == MO)
+                int8_tile(MO, yg, out, n_tok, xg, wq, sw, nb, shift, bo);
+            else
+                for (int r = 0; r < mo; r++) /* ragged last rows, one at a time */
+                    int8_tile(1, yg + r, out, n_tok, xg, wq + (size_t)r * nb * 32, sw + r * nb,
+                              nb, shift, bo ? bo + r : NULL);
+        }
+    }
+}
+
+void mdm_matmul_avx512(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
+                       void *ws) {
+    if (w->type == MDM_TYPE_Q8_0 || w->type == MDM_TYPE_Q4_0)
+        matmul_int8(y, x, w, bias, T, ws);
+    else
+        matmul_f32(y, x, w, bias, T, ws);
+}
+#endif

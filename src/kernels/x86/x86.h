@@ -1,0 +1,55 @@
+/* The x86 kernels: the reference kernels' contracts (kernels.h, dispatch.h)
+ * with AVX-512 bodies.  Every function carries MDM_AVX512, a per-function
+ * target, so the rest of the build stays baseline x86-64 and these run only
+ * after dispatch.c has checked the CPU. */
+#ifndef MDM_KERNELS_X86_H
+#define MDM_KERNELS_X86_H
+#include "kernels/dispatch.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define MDM_AVX512 \
+    __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx512vnni,fma,f16c")))
+#define MDM_AVX512_INLINE static inline __attribute__((always_inline)) MDM_AVX512
+
+void mdm_matmul_avx512(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
+                       void *ws);
+void mdm_scan_avx512(float *y, const float *x, const float *delta, const float *A, const float *B,
+                     const float *C, int ld_bc, const float *D, int T, int di, int N, float *h,
+                     int c0, int c1);
+void mdm_conv2d_avx512(float *y, const float *x, const mdm_tensor *w, const float *b, int ci,
+                       int co, int h, int w_, int stride, void *ws);
+void mdm_silu_avx512(float *x, size_t n);
+void mdm_softplus_avx512(float *x, size_t n);
+void mdm_rmsnorm_avx512(float *y, const float *x, const float *w, int T, int d, float eps);
+void mdm_conv1d_avx512(float *y, const float *x, const float *w, const float *b, int T, int di,
+                       int K);
+
+/* The F32 GEMM core shared by matmul and conv2d: C[i][j] = sum_k A[i][k] *
+ * B[k][j] for i < M (rows of A, stride lda) and j < nc <= 32, where bp is
+ * one packed panel [K][32]; C rows have stride ldc.  Adds col_bias[j] (if
+ * not NULL) or row_bias[i] (if not NULL) at the end. */
+void mdm_gemm_panel_avx512(float *c, size_t ldc, const float *a, size_t lda, const float *bp,
+                           int K, int M, int nc, const float *col_bias, const float *row_bias);
+
+/* e^x for 16 lanes (x <= 88; large negative x gives 0), about 2 ulp. */
+MDM_AVX512_INLINE __m512 mdm_exp512(__m512 x) {
+    const __m512 log2e = _mm512_set1_ps(1.44269504f);
+    const __m512 ln2_hi = _mm512_set1_ps(0.693359375f), ln2_lo = _mm512_set1_ps(-2.12194440e-4f);
+    x = _mm512_max_ps(x, _mm512_set1_ps(-104.0f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, log2e), _MM_FROUND_TO_NEAREST_INT);
+    __m512 r = _mm512_fnmadd_ps(n, ln2_hi, x);
+    r = _mm512_fnmadd_ps(n, ln2_lo, r);
+    /* e^r on |r| <= ln2/2: Taylor to degree 6 (error < 1e-7 relative). */
+    __m512 p = _mm512_set1_ps(1.0f / 720.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n); /* p * 2^n, exact, with gradual underflow */
+}
+#endif
+#endif
