@@ -159,7 +159,21 @@ typedef struct mdm_ctx mdm_ctx;
 
 typedef struct {
     size_t max_text_bytes; /* longest prompt or question accepted, in bytes (default 4096) */
+    /* Threads the context's calls run on, 1..MDM_MAX_THREADS (default 1).
+     * Results have the same bits whatever the count.  More than one needs a
+     * port with threads (MDM_ERR_UNSUPPORTED otherwise); the workers start in
+     * mdm_ctx_create and stop in mdm_ctx_free. */
+    int n_threads;
+    /* Kernel set: NULL or "auto" (default) picks the fastest this CPU runs;
+     * "scalar" forces the reference kernels; a named set ("avx512", "neon",
+     * "neon-dotprod") that this build or CPU lacks gives MDM_ERR_UNSUPPORTED.
+     * Sets agree with "scalar" to rounding, except that the int8 paths
+     * (Q8_0/Q4_0 weights on avx512 and neon-dotprod) quantize activations to
+     * 8 bits per 32 values, as llama.cpp does. */
+    const char *kernels;
 } mdm_ctx_params;
+
+#define MDM_MAX_THREADS 64
 
 mdm_ctx_params mdm_ctx_params_init(void);
 
@@ -180,6 +194,9 @@ void mdm_ctx_free(mdm_ctx *ctx);
 /* The context's buffer size, the scratch part of it, and the most scratch
  * any call so far used (for tuning, and for tests that the plan holds). */
 void mdm_ctx_memory(const mdm_ctx *ctx, size_t *total, size_t *scratch_size, size_t *scratch_peak);
+
+/* The kernel set the context runs ("scalar", "avx512", "neon", "neon-dotprod"); "" for NULL. */
+const char *mdm_ctx_kernels(const mdm_ctx *ctx);
 
 /* A buffer of this many bytes holds any text a task returns, with its NUL. */
 size_t mdm_ctx_text_cap(const mdm_ctx *ctx);

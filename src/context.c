@@ -11,7 +11,7 @@
 #define MAX_TEXT_BYTES_LIMIT (1u << 20) /* prompts are a sentence, not a book */
 
 mdm_ctx_params mdm_ctx_params_init(void) {
-    mdm_ctx_params p = {.max_text_bytes = DEFAULT_MAX_TEXT_BYTES};
+    mdm_ctx_params p = {.max_text_bytes = DEFAULT_MAX_TEXT_BYTES, .n_threads = 1};
     return p;
 }
 
@@ -48,6 +48,11 @@ static mdm_status carve_persistent(mdm_arena *a, const mdm_model *m, const mdm_c
     mdm_denoiser dn;
     if ((st = mdm_denoiser_init(&dn, m, a)) != MDM_OK)
         return st;
+    const mdm_kernels *k = mdm_kernels_select(p->kernels);
+    if (!k)
+        return MDM_ERR_UNSUPPORTED;
+    mdm_exec ex;
+    mdm_exec_carve(a, m, k, p->n_threads, &ex);
     if (!mdm_arena_ok(a))
         return MDM_ERR_BUFFER_TOO_SMALL;
     if (!a->base)
@@ -58,6 +63,7 @@ static mdm_status carve_persistent(mdm_arena *a, const mdm_model *m, const mdm_c
     ctx->m = m;
     ctx->params = *p;
     ctx->dn = dn;
+    ctx->ex = ex;
     ctx->text_cap = text_cap_of(m);
     *out = ctx;
     return MDM_OK;
@@ -92,7 +98,8 @@ static size_t plan_scratch(const mdm_model *m, const mdm_ctx_params *p) {
 }
 
 static int params_ok(const mdm_ctx_params *p) {
-    return p->max_text_bytes >= 1 && p->max_text_bytes <= MAX_TEXT_BYTES_LIMIT;
+    return p->max_text_bytes >= 1 && p->max_text_bytes <= MAX_TEXT_BYTES_LIMIT &&
+           p->n_threads >= 1 && p->n_threads <= MDM_MAX_THREADS;
 }
 
 /* Persistent and scratch bytes of a context. */
@@ -150,6 +157,10 @@ mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buf
         free(owned);
         return st;
     }
+    if (p->n_threads > 1 && (st = mdm_port_pool_create(p->n_threads, &ctx->ex.pool)) != MDM_OK) {
+        free(owned);
+        return st;
+    }
     ctx->arena = a;
     ctx->owned = owned;
     ctx->scratch_plan = scratch;
@@ -159,9 +170,13 @@ mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buf
 }
 
 void mdm_ctx_free(mdm_ctx *ctx) {
-    if (ctx)
-        free(ctx->owned); /* the context itself lives in that buffer */
+    if (!ctx)
+        return;
+    mdm_port_pool_free(ctx->ex.pool);
+    free(ctx->owned); /* the context itself lives in that buffer */
 }
+
+const char *mdm_ctx_kernels(const mdm_ctx *ctx) { return ctx ? ctx->ex.k->name : ""; }
 
 void mdm_ctx_memory(const mdm_ctx *ctx, size_t *total, size_t *scratch_size,
                     size_t *scratch_peak) {

@@ -4,6 +4,7 @@
 #define MDM_CONTEXT_H
 #include "arena.h"
 #include "denoiser.h"
+#include "kernels/ops.h"
 #include "mdm_rt.h"
 #include "text/spm.h"
 #include "vae/vae.h"
@@ -15,6 +16,7 @@ struct mdm_ctx {
     void *owned;       /* the buffer mdm_ctx_create allocated, or NULL */
     mdm_spm *spm;
     mdm_denoiser dn;
+    mdm_exec ex;       /* kernel set, thread pool and per-thread workspaces */
     size_t text_cap;   /* mdm_ctx_text_cap */
     size_t scratch_plan; /* scratch bytes reserved at the top */
     size_t size;         /* the whole buffer */

@@ -2,7 +2,7 @@
  *   [time_image, time_text, task, text_0..text_{Lt-1}, image_0..image_{Ni-1}]
  * -> n_layer Mamba blocks (scan order l mod 4) -> norm_f -> heads. */
 #include "denoiser.h"
-#include "kernels/kernels.h"
+#include "kernels/ops.h"
 #include "sample/sedd.h"
 #include <math.h>
 #include <string.h>
@@ -37,6 +37,7 @@ void mdm_den_work_carve(mdm_arena *a, const mdm_hparams *hp, mdm_den_work *w) {
     w->hid = mdm_arena_floats(a, d);
     w->patches = mdm_arena_floats(a, (size_t)hp->n_image_tokens * pd);
     w->row = mdm_arena_floats(a, row > pd ? row : pd);
+    w->ex = NULL;
 }
 
 /* ---- embeddings --------------------------------------------------------- */
@@ -69,9 +70,9 @@ static void add_row(const mdm_tensor *t, int r, float *dst, float *tmp) {
 
 void mdm_time_embed(const mdm_time_mlp *mlp, float t, int d, float *out, mdm_den_work *w) {
     mdm_time_features(t, w->feat);
-    mdm_matmul(w->hid, w->feat, &mlp->fc1_w, mlp->fc1_b.data, 1, w->row);
-    mdm_silu(w->hid, (size_t)d);
-    mdm_matmul(out, w->hid, &mlp->fc2_w, mlp->fc2_b.data, 1, w->row);
+    mdm_op_matmul(w->ex, w->hid, w->feat, &mlp->fc1_w, mlp->fc1_b.data, 1, w->row);
+    mdm_op_silu(w->ex, w->hid, (size_t)d);
+    mdm_op_matmul(w->ex, out, w->hid, &mlp->fc2_w, mlp->fc2_b.data, 1, w->row);
 }
 
 /* Offset in latent [c][G*p][G*p] of element k of patches [G*G][c*p*p]:
@@ -109,7 +110,8 @@ static void embed(const mdm_model *m, const mdm_den_io *io, mdm_den_work *w) {
     }
     float *img = x + (size_t)(3 + Lt) * d;
     patchify(hp, io->latent, w->patches);
-    mdm_matmul(img, w->patches, &m->embed_image_w, m->embed_image_b.data, Ni, w->row);
+    mdm_op_matmul(w->ex, img, w->patches, &m->embed_image_w, m->embed_image_b.data, Ni,
+                  w->row);
     for (int j = 0; j < Ni; j++)
         add_row(&m->image_pos, j, img + (size_t)j * d, w->row);
 }
@@ -121,14 +123,14 @@ static void heads(const mdm_model *m, const mdm_den_io *io, mdm_den_work *w) {
     const int d = hp->d_model, Lt = hp->text_len;
     float *txt = w->x + 3 * (size_t)d, *img = txt + (size_t)Lt * d;
     /* The prefix tokens have no head: normalise the rest only. */
-    mdm_rmsnorm(txt, txt, m->norm_f.data, Lt + hp->n_image_tokens, d, hp->norm_eps);
+    mdm_op_rmsnorm(w->ex, txt, txt, m->norm_f.data, Lt + hp->n_image_tokens, d, hp->norm_eps);
     if (io->v) {
-        mdm_matmul(w->patches, img, &m->head_image_w, m->head_image_b.data, hp->n_image_tokens,
-                   w->row);
+        mdm_op_matmul(w->ex, w->patches, img, &m->head_image_w, m->head_image_b.data,
+                      hp->n_image_tokens, w->row);
         unpatchify(hp, w->patches, io->v);
     }
     if (io->s) {
-        mdm_matmul(io->s, txt, &m->head_text_w, m->head_text_b.data, Lt, w->row);
+        mdm_op_matmul(w->ex, io->s, txt, &m->head_text_w, m->head_text_b.data, Lt, w->row);
         mdm_sedd_parameterise(io->s, io->tokens, io->t_text, Lt, hp->vocab_size);
     }
 }
@@ -153,6 +155,7 @@ mdm_status mdm_denoiser_forward(const mdm_denoiser *dn, const mdm_den_io *io, md
         return MDM_ERR_INVALID_ARG;
     embed(m, io, w);
     const size_t per_layer = (size_t)hp->d_inner * (size_t)hp->d_state;
+    w->blk.ex = w->ex;
     for (int l = 0; l < hp->n_layer; l++)
         mdm_mamba_block(hp, &m->layers[l], dn->A + (size_t)l * per_layer,
                         dn->perm[hp->scan_orders[l % 4]], w->x, &w->blk);

@@ -25,6 +25,7 @@ typedef struct {
     float *hid;     /* [d] time-MLP hidden layer */
     float *patches; /* [Ni][c*p*p] patchified latent, then the image head's output */
     float *row;     /* matmul scratch: max(256, d) floats */
+    const struct mdm_exec *ex; /* kernels and threads (kernels/ops.h); NULL (as carved): reference */
 } mdm_den_work;
 
 /* One forward: latent [c][h][w] (scaled), tokens [Lt] in 0..V (V = MASK),

@@ -101,6 +101,7 @@ mdm_status mdm_ctx_encode(mdm_ctx *ctx, const uint8_t *pixels, const float *plan
     size_t mark = mdm_arena_mark(&ctx->arena);
     mdm_vae_call c;
     mdm_vae_call_carve(&ctx->arena, m, &c);
+    c.vae.ex = &ctx->ex;
     mdm_status st = MDM_ERR_INTERNAL;
     if (mdm_arena_ok(&ctx->arena)) {
         if (pixels) {
@@ -124,6 +125,7 @@ mdm_status mdm_ctx_decode(mdm_ctx *ctx, const float *latent, uint8_t *pixels) {
     size_t mark = mdm_arena_mark(&ctx->arena);
     mdm_vae_call c;
     mdm_vae_call_carve(&ctx->arena, m, &c);
+    c.vae.ex = &ctx->ex;
     mdm_status st = MDM_ERR_INTERNAL;
     if (mdm_arena_ok(&ctx->arena)) {
         /* The decoder takes latent / scaling_factor (spec §4); map[0] is its
@@ -175,6 +177,7 @@ mdm_status mdm_ctx_forward(mdm_ctx *ctx, const mdm_den_io *io, int batch) {
     size_t mark = mdm_arena_mark(&ctx->arena);
     mdm_den_work w;
     mdm_den_work_carve(&ctx->arena, &ctx->m->hp, &w);
+    w.ex = &ctx->ex;
     mdm_status st = mdm_arena_ok(&ctx->arena) ? MDM_OK : MDM_ERR_INTERNAL;
     for (int b = 0; b < batch && st == MDM_OK; b++)
         st = mdm_denoiser_forward(&ctx->dn, &io[b], &w);

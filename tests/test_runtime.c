@@ -106,7 +106,9 @@ static void test_vae(void) {
         CHECK(mdm_encode_image_f32(CTX, img, ni, lat) == MDM_OK);
         for (size_t i = 0; i < nl; i++)
             gmu[i] *= M->hp.vae_scaling_factor;
-        CHECKF(rel_err(lat, gmu, nl) == 0, "mdm_encode_image_f32 differs from mu * scaling");
+        /* Exact on the reference kernels; within rounding on a SIMD set. */
+        const double tol = strcmp(mdm_ctx_kernels(CTX), "scalar") == 0 ? 0 : 1e-5;
+        CHECKF(rel_err(lat, gmu, nl) <= tol, "mdm_encode_image_f32 differs from mu * scaling");
         free(lat);
     }
     free(buf), free(gmu), free(glv), free(gdec), free(img), free(mu), free(lv), free(z), free(dec);

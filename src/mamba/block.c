@@ -2,7 +2,7 @@
  * in_proj -> causal conv1d -> SiLU -> x_proj -> dt_proj + softplus ->
  * selective scan -> gate with SiLU(z) -> out_proj, between a gather into
  * scan order and a scatter-add back into the residual stream. */
-#include "kernels/kernels.h"
+#include "kernels/ops.h"
 #include "mamba/mamba.h"
 #include <math.h>
 #include <string.h>
@@ -21,6 +21,7 @@ void mdm_mamba_work_carve(mdm_arena *a, const mdm_hparams *hp, mdm_mamba_work *w
     w->out = mdm_arena_floats(a, S * d);
     w->h = mdm_arena_floats(a, di * N);
     w->row = mdm_arena_floats(a, row > R ? row : R);
+    w->ex = NULL;
 }
 
 void mdm_mamba_prepare_A(const mdm_hparams *hp, const mdm_layer *layer, float *A) {
@@ -44,8 +45,8 @@ static mdm_tensor rows_of(const mdm_tensor *w, int64_t first, int64_t n) {
 }
 
 /* y *= SiLU(z), elementwise. */
-static void gate(float *y, float *z, size_t n) {
-    mdm_silu(z, n);
+static void gate(const mdm_exec *ex, float *y, float *z, size_t n) {
+    mdm_op_silu(ex, z, n);
     for (size_t i = 0; i < n; i++)
         y[i] *= z[i];
 }
@@ -57,19 +58,20 @@ static void mixer(const mdm_hparams *hp, const mdm_layer *L, const float *A, mdm
     mdm_tensor in_x = rows_of(&L->in_proj, 0, di), in_z = rows_of(&L->in_proj, di, di);
     mdm_tensor dt_rows = rows_of(&L->x_proj, 0, R), bc_rows = rows_of(&L->x_proj, R, 2 * N);
 
-    mdm_matmul(w->xs, w->u, &in_x, NULL, S, w->row);
-    mdm_matmul(w->z, w->u, &in_z, NULL, S, w->row);
-    mdm_conv1d_causal(w->xc, w->xs, L->conv1d_w.data, L->conv1d_b.data, S, di, hp->d_conv);
-    mdm_silu(w->xc, n);
-    mdm_matmul(w->dt_in, w->xc, &dt_rows, NULL, S, w->row);
-    mdm_matmul(w->bc, w->xc, &bc_rows, NULL, S, w->row);
-    mdm_matmul(w->delta, w->dt_in, &L->dt_proj_w, L->dt_proj_b.data, S, w->row);
-    mdm_softplus(w->delta, n);
+    mdm_op_matmul(w->ex, w->xs, w->u, &in_x, NULL, S, w->row);
+    mdm_op_matmul(w->ex, w->z, w->u, &in_z, NULL, S, w->row);
+    mdm_op_conv1d_causal(w->ex, w->xc, w->xs, L->conv1d_w.data, L->conv1d_b.data, S, di,
+                         hp->d_conv);
+    mdm_op_silu(w->ex, w->xc, n);
+    mdm_op_matmul(w->ex, w->dt_in, w->xc, &dt_rows, NULL, S, w->row);
+    mdm_op_matmul(w->ex, w->bc, w->xc, &bc_rows, NULL, S, w->row);
+    mdm_op_matmul(w->ex, w->delta, w->dt_in, &L->dt_proj_w, L->dt_proj_b.data, S, w->row);
+    mdm_op_softplus(w->ex, w->delta, n);
     /* y overwrites xc in place (the kernel allows it): one buffer fewer. */
-    mdm_selective_scan(w->xc, w->xc, w->delta, A, w->bc, w->bc + N, 2 * N, L->D.data, S, di, N,
-                       w->h);
-    gate(w->xc, w->z, n);
-    mdm_matmul(w->out, w->xc, &L->out_proj, NULL, S, w->row);
+    mdm_op_selective_scan(w->ex, w->xc, w->xc, w->delta, A, w->bc, w->bc + N, 2 * N, L->D.data, S,
+                          di, N, w->h);
+    gate(w->ex, w->xc, w->z, n);
+    mdm_op_matmul(w->ex, w->out, w->xc, &L->out_proj, NULL, S, w->row);
 }
 
 void mdm_mamba_block(const mdm_hparams *hp, const mdm_layer *layer, const float *A,
@@ -78,7 +80,7 @@ void mdm_mamba_block(const mdm_hparams *hp, const mdm_layer *layer, const float 
     /* RMSNorm is per token, so gather first and normalise in scan order. */
     for (int k = 0; k < S; k++)
         memcpy(w->u + (size_t)k * d, x + (size_t)perm[k] * d, (size_t)d * sizeof(float));
-    mdm_rmsnorm(w->u, w->u, layer->norm.data, S, d, hp->norm_eps);
+    mdm_op_rmsnorm(w->ex, w->u, w->u, layer->norm.data, S, d, hp->norm_eps);
     mixer(hp, layer, A, w);
     for (int k = 0; k < S; k++) {
         float *dst = x + (size_t)perm[k] * d;

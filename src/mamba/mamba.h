@@ -5,6 +5,8 @@
 #include "arena.h"
 #include "model/model.h"
 
+struct mdm_exec;
+
 /* perm[k] = the canonical position scanned k-th under scan order `order`
  * (0..3): the prefix (3 tokens) first, then
  *   0: text forward, image row-major      1: text forward, image column-major
@@ -25,6 +27,7 @@ typedef struct {
     float *out;   /* [S][d]      out_proj */
     float *h;     /* [di][N]     scan state */
     float *row;   /* max(d, di, R) floats: a dequantized weight row */
+    const struct mdm_exec *ex; /* kernels and threads (kernels/ops.h); NULL: reference */
 } mdm_mamba_work;
 
 /* Carves the work from the arena's scratch end (measures when it measures). */

@@ -1,6 +1,6 @@
 /* The VAE block interpreter shared by encoder.c and decoder.c: the block
  * grammar of docs/MODEL.md, one function per block kind. */
-#include "kernels/kernels.h"
+#include "kernels/ops.h"
 #include "vae/vae.h"
 #include <string.h>
 
@@ -43,6 +43,7 @@ void mdm_vae_work_carve(mdm_arena *a, const mdm_model *m, mdm_vae_work *w) {
         w->map[i] = mdm_arena_floats(a, n.map);
     w->row = mdm_arena_floats(a, n.row);
     w->map_floats = n.map;
+    w->ex = NULL;
 }
 
 /* ---- blocks -------------------------------------------------------------- */
@@ -59,29 +60,31 @@ static void swap_in(vae_state *st, float **fresh) {
     *fresh = old;
 }
 
-static void conv(vae_state *st, const mdm_vae_block *b, int stride, float *row) {
-    mdm_conv2d_3x3(st->a, st->cur, &b->w, b->b.data, b->ci, b->co, st->h, st->w, stride, row);
+static void conv(const mdm_exec *ex, vae_state *st, const mdm_vae_block *b, int stride,
+                 float *row) {
+    mdm_op_conv2d_3x3(ex, st->a, st->cur, &b->w, b->b.data, b->ci, b->co, st->h, st->w, stride,
+                      row);
     st->c = b->co;
     st->h = (st->h - 1) / stride + 1;
     st->w = (st->w - 1) / stride + 1;
     swap_in(st, &st->a);
 }
 
-static void up(vae_state *st, const mdm_vae_block *b, float *row) {
-    mdm_upsample2x(st->a, st->cur, st->c, st->h, st->w);
+static void up(const mdm_exec *ex, vae_state *st, const mdm_vae_block *b, float *row) {
+    mdm_op_upsample2x(ex, st->a, st->cur, st->c, st->h, st->w);
     st->h *= 2, st->w *= 2;
     swap_in(st, &st->a);
-    conv(st, b, 1, row);
+    conv(ex, st, b, 1, row);
 }
 
 /* x + conv2(SiLU(conv1(SiLU(x)))): x stays in cur for the residual. */
-static void res(vae_state *st, const mdm_vae_block *b, float *row) {
+static void res(const mdm_exec *ex, vae_state *st, const mdm_vae_block *b, float *row) {
     size_t n = (size_t)st->c * st->h * st->w;
     memcpy(st->a, st->cur, n * sizeof(float));
-    mdm_silu(st->a, n);
-    mdm_conv2d_3x3(st->b, st->a, &b->w, b->b.data, b->ci, b->co, st->h, st->w, 1, row);
-    mdm_silu(st->b, n);
-    mdm_conv2d_3x3(st->a, st->b, &b->w2, b->b2.data, b->ci, b->co, st->h, st->w, 1, row);
+    mdm_op_silu(ex, st->a, n);
+    mdm_op_conv2d_3x3(ex, st->b, st->a, &b->w, b->b.data, b->ci, b->co, st->h, st->w, 1, row);
+    mdm_op_silu(ex, st->b, n);
+    mdm_op_conv2d_3x3(ex, st->a, st->b, &b->w2, b->b2.data, b->ci, b->co, st->h, st->w, 1, row);
     for (size_t i = 0; i < n; i++)
         st->cur[i] += st->a[i];
 }
@@ -106,15 +109,15 @@ mdm_status mdm_vae_run(const mdm_vae_stack *s, float gn_eps, int *c, int *h, int
         if (!chains(&st, b, w->map_floats))
             return MDM_ERR_INTERNAL;
         switch (b->op) {
-        case MDM_VAE_CONV: conv(&st, b, 1, w->row); break;
-        case MDM_VAE_DOWN: conv(&st, b, 2, w->row); break;
-        case MDM_VAE_UP: up(&st, b, w->row); break;
-        case MDM_VAE_RES: res(&st, b, w->row); break;
+        case MDM_VAE_CONV: conv(w->ex, &st, b, 1, w->row); break;
+        case MDM_VAE_DOWN: conv(w->ex, &st, b, 2, w->row); break;
+        case MDM_VAE_UP: up(w->ex, &st, b, w->row); break;
+        case MDM_VAE_RES: res(w->ex, &st, b, w->row); break;
         case MDM_VAE_GN:
-            mdm_groupnorm(st.cur, st.cur, b->w.data, b->b.data, st.c, st.h * st.w, b->groups,
-                          gn_eps);
+            mdm_op_groupnorm(w->ex, st.cur, st.cur, b->w.data, b->b.data, st.c, st.h * st.w,
+                             b->groups, gn_eps);
             break;
-        case MDM_VAE_SILU: mdm_silu(st.cur, (size_t)st.c * st.h * st.w); break;
+        case MDM_VAE_SILU: mdm_op_silu(w->ex, st.cur, (size_t)st.c * st.h * st.w); break;
         }
     }
     *c = st.c, *h = st.h, *w_ = st.w;

@@ -6,12 +6,15 @@
 #include "arena.h"
 #include "model/model.h"
 
+struct mdm_exec;
+
 /* Scratch of either direction: three feature maps of the largest size any
  * block reads, writes or passes through, and one dequantized weight row. */
 typedef struct {
     float *map[3];
     float *row;
     size_t map_floats; /* capacity of each map */
+    const struct mdm_exec *ex; /* kernels and threads (kernels/ops.h); NULL (as carved): reference */
 } mdm_vae_work;
 
 /* Sized for both the encoder and the decoder of m. */
