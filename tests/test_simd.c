@@ -262,6 +262,7 @@ static void exec_make(mdm_exec *ex, const mdm_kernels *k, int n, size_t stride) 
     ex->n_threads = n;
     ex->ws_stride = stride;
     ex->ws = malloc(stride * (size_t)n);
+    ex->min_parallel_work = 0; /* split even the small test shapes */
     if (n > 1)
         CHECK(mdm_port_pool_create(n, &ex->pool) == MDM_OK);
 }

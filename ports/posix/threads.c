@@ -1,20 +1,22 @@
 /* The pool of ports/port.h on pthreads.  A run bumps a generation counter;
  * workers spin on it briefly (a denoiser step dispatches a few hundred
  * short kernels, and a futex wake costs more than some of them) and then
- * sleep on a condition variable.  The caller takes part as worker 0 and
- * waits for the others' count to reach zero. */
+ * sleep on a condition variable.  The caller takes part as worker 0, then
+ * spins briefly on the count of workers still busy and sleeps too, so a
+ * machine with more runnable threads than cores does not burn time slices
+ * spinning. */
 #include "port.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#define SPIN_ITERS 20000 /* about 50-100 us of polling before sleeping */
+#define SPIN_ITERS 4000 /* pause x 4000: some 50-200 us of polling before sleeping */
 
 struct mdm_port_pool {
     int n;
     pthread_t *tid;
     pthread_mutex_t mu;
-    pthread_cond_t wake;
+    pthread_cond_t wake, done;
     atomic_uint gen;     /* bumped by each run */
     atomic_int pending;  /* workers still inside the current run */
     atomic_int quit;
@@ -62,7 +64,11 @@ static void *worker(void *v) {
         if (atomic_load_explicit(&p->quit, memory_order_acquire))
             return NULL;
         p->fn(p->arg, i, p->n);
-        atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel);
+        if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
+            pthread_mutex_lock(&p->mu); /* the caller may be asleep on done */
+            pthread_cond_signal(&p->done);
+            pthread_mutex_unlock(&p->mu);
+        }
     }
 }
 
@@ -85,6 +91,7 @@ mdm_status mdm_port_pool_create(int n, mdm_port_pool **out) {
     p->n = 1;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->wake, NULL);
+    pthread_cond_init(&p->done, NULL);
     for (int i = 1; i < n; i++) {
         worker_arg *wa = malloc(sizeof *wa);
         if (wa)
@@ -110,8 +117,15 @@ void mdm_port_pool_run(mdm_port_pool *p, mdm_port_task fn, void *arg) {
     atomic_store_explicit(&p->pending, p->n - 1, memory_order_release);
     bump(p);
     fn(arg, 0, p->n);
-    while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0)
+    for (int k = 0; k < SPIN_ITERS; k++) {
+        if (atomic_load_explicit(&p->pending, memory_order_acquire) == 0)
+            return;
         cpu_relax();
+    }
+    pthread_mutex_lock(&p->mu);
+    while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0)
+        pthread_cond_wait(&p->done, &p->mu);
+    pthread_mutex_unlock(&p->mu);
 }
 
 int mdm_port_pool_size(const mdm_port_pool *p) { return p ? p->n : 1; }
@@ -124,6 +138,7 @@ void mdm_port_pool_free(mdm_port_pool *p) {
     for (int i = 1; i < p->n; i++)
         pthread_join(p->tid[i], NULL);
     pthread_cond_destroy(&p->wake);
+    pthread_cond_destroy(&p->done);
     pthread_mutex_destroy(&p->mu);
     free(p->tid);
     free(p);

@@ -32,6 +32,7 @@ void mdm_exec_carve(mdm_arena *a, const mdm_model *m, const mdm_kernels *k, int 
     ex->n_threads = n_threads;
     ex->ws_stride = mdm_kernels_ws_bytes(T, K, ck, N);
     ex->ws = mdm_arena_persist(a, ex->ws_stride * (size_t)n_threads);
+    ex->min_parallel_work = MDM_MIN_PARALLEL_WORK;
 }
 
 /* ---- splitting ----------------------------------------------------------- */
@@ -46,9 +47,10 @@ static void share(int total, int align, int i, int n, int *lo, int *hi) {
 
 static void *ws_of(const mdm_exec *ex, int i) { return ex->ws + (size_t)i * ex->ws_stride; }
 
-/* Runs fn on the pool, or on the caller alone when the work is small. */
-static void run(const mdm_exec *ex, mdm_port_task fn, void *arg, long work) {
-    if (ex->n_threads > 1 && ex->pool && work >= 2)
+/* Runs fn on the pool when there are at least two shares and enough work,
+ * else on the caller alone (the same bits either way). */
+static void run(const mdm_exec *ex, mdm_port_task fn, void *arg, long shares, double work) {
+    if (ex->n_threads > 1 && ex->pool && shares >= 2 && work >= ex->min_parallel_work)
         mdm_port_pool_run(ex->pool, fn, arg);
     else
         fn(arg, 0, 1);
@@ -81,7 +83,7 @@ void mdm_op_matmul(const mdm_exec *ex, float *y, const float *x, const mdm_tenso
         return;
     }
     mm_args a = {ex, y, x, w, bias, T};
-    run(ex, mm_task, &a, T / 16);
+    run(ex, mm_task, &a, T / 16, (double)T * (double)w->ne[0] * (double)w->ne[1]);
 }
 
 /* ---- per-token and elementwise ops -------------------------------------- */
@@ -125,7 +127,7 @@ void mdm_op_rmsnorm(const mdm_exec *ex, float *y, const float *x, const float *w
         return;
     }
     ew_args a = {.ex = ex, .y = y, .x = x, .w = w, .T = T, .d = d, .eps = eps, .op = 0};
-    run(ex, ew_task, &a, T / 8);
+    run(ex, ew_task, &a, T, 4.0 * T * d);
 }
 
 void mdm_op_silu(const mdm_exec *ex, float *x, size_t n) {
@@ -134,7 +136,7 @@ void mdm_op_silu(const mdm_exec *ex, float *x, size_t n) {
         return;
     }
     ew_args a = {.ex = ex, .y = x, .n = n, .op = 2};
-    run(ex, ew_task, &a, (long)(n / 4096));
+    run(ex, ew_task, &a, (long)(n / 64), 16.0 * (double)n);
 }
 
 void mdm_op_softplus(const mdm_exec *ex, float *x, size_t n) {
@@ -143,7 +145,7 @@ void mdm_op_softplus(const mdm_exec *ex, float *x, size_t n) {
         return;
     }
     ew_args a = {.ex = ex, .y = x, .n = n, .op = 3};
-    run(ex, ew_task, &a, (long)(n / 4096));
+    run(ex, ew_task, &a, (long)(n / 64), 16.0 * (double)n);
 }
 
 /* conv1d is a few MAC per value and its windows cross any token split, and
@@ -183,7 +185,7 @@ void mdm_op_selective_scan(const mdm_exec *ex, float *y, const float *x, const f
         return;
     }
     scan_args a = {ex, y, x, delta, A, B, C, D, ld_bc, T, di, N, h};
-    run(ex, scan_task, &a, di / MDM_SCAN_CHUNK);
+    run(ex, scan_task, &a, di / MDM_SCAN_CHUNK, 8.0 * T * di * N);
 }
 
 /* ---- VAE ops: output channels or groups ---------------------------------- */
@@ -238,7 +240,8 @@ void mdm_op_conv2d_3x3(const mdm_exec *ex, float *y, const float *x, const mdm_t
     }
     vae_args a = {.ex = ex, .y = y, .x = x, .w = w, .b = b, .ci = ci, .co = co, .h = h, .wd = w_,
                   .stride = stride, .op = 0};
-    run(ex, vae_task, &a, (long)co / 12);
+    const double pixels = (double)((h - 1) / stride + 1) * ((w_ - 1) / stride + 1);
+    run(ex, vae_task, &a, co / 12, 9.0 * ci * co * pixels);
 }
 
 void mdm_op_upsample2x(const mdm_exec *ex, float *y, const float *x, int c, int h, int w) {
@@ -247,7 +250,7 @@ void mdm_op_upsample2x(const mdm_exec *ex, float *y, const float *x, int c, int 
         return;
     }
     vae_args a = {.ex = ex, .y = y, .x = x, .ci = c, .h = h, .wd = w, .op = 1};
-    run(ex, vae_task, &a, (long)c * h * w / 4096);
+    run(ex, vae_task, &a, c, 4.0 * c * h * w);
 }
 
 void mdm_op_groupnorm(const mdm_exec *ex, float *y, const float *x, const float *gamma,
@@ -258,5 +261,5 @@ void mdm_op_groupnorm(const mdm_exec *ex, float *y, const float *x, const float 
     }
     vae_args a = {.ex = ex, .y = y, .x = x, .b = gamma, .beta = beta, .ci = c, .h = hw, .wd = 1,
                   .groups = groups, .eps = eps, .op = 2};
-    run(ex, vae_task, &a, groups);
+    run(ex, vae_task, &a, groups, 8.0 * c * hw);
 }

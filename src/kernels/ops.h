@@ -20,7 +20,12 @@ typedef struct mdm_exec {
     int n_threads;
     unsigned char *ws;    /* n_threads workspaces of ws_stride bytes */
     size_t ws_stride;
+    double min_parallel_work; /* smaller calls run on the caller alone */
 } mdm_exec;
+
+/* Multiply-adds (or element operations) below which waking a worker, some
+ * microseconds, costs more than it saves. */
+#define MDM_MIN_PARALLEL_WORK 1e6
 
 /* The largest shapes the kernels will see for model m. */
 void mdm_exec_need(const mdm_model *m, int *T, int *K, int *conv_k, int *N);
