@@ -10,6 +10,9 @@ static const char usage[] =
     "\n"
     "  -m, --model MODEL  model file (default " CLI_DEFAULT_MODEL ")\n"
     "  --runs N           runs per measurement, median reported, 1..1000 (default 5)\n"
+    "  --threads N        threads, 1..64 (default 1); results do not depend on it\n"
+    "  --kernel NAME      kernel set: auto (default: the fastest here), scalar\n"
+    "                     (the reference kernels), or a set by name (avx512, neon)\n"
     "  --json             JSON on stdout\n"
     "\n"
     "Measures one denoiser step (batch 1, and batch 2 as classifier-free guidance\n"
@@ -74,14 +77,16 @@ static mdm_status measure(bench_bufs *b, long runs, double *ms) {
     return st;
 }
 
-static void report(const char *model, const cli_session *s, long runs, const double *ms, int json) {
+static void report(const char *model, const cli_session *s, const mdm_ctx_params *cp, long runs,
+                   const double *ms, int json) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     const double rss = (double)ru.ru_maxrss * 1024.0; /* Linux reports kilobytes */
-    const size_t ctx_bytes = mdm_ctx_size(s->model, NULL);
+    const size_t ctx_bytes = mdm_ctx_size(s->model, cp);
     if (json) {
         printf("{\"model\": ");
         cli_json_string(stdout, model);
+        printf(", \"kernel\": \"%s\", \"threads\": %d", mdm_ctx_kernels(s->ctx), cp->n_threads);
         printf(", \"runs\": %ld, \"context_bytes\": %zu, \"peak_rss_bytes\": %.0f", runs, ctx_bytes,
                rss);
         for (int k = 0; k < N_MEASURES; k++)
@@ -90,6 +95,8 @@ static void report(const char *model, const cli_session *s, long runs, const dou
         return;
     }
     printf("model           %s\n", model);
+    printf("kernels         %s, %d thread%s\n", mdm_ctx_kernels(s->ctx), cp->n_threads,
+           cp->n_threads == 1 ? "" : "s");
     printf("denoiser step   %.3f ms (batch 1), %.3f ms (batch 2, as with guidance)\n", ms[M_STEP1],
            ms[M_STEP2]);
     printf("vae decode      %.3f ms\nvae encode      %.3f ms\n", ms[M_DECODE], ms[M_ENCODE]);
@@ -101,19 +108,26 @@ static void report(const char *model, const cli_session *s, long runs, const dou
 }
 
 int cmd_bench(int argc, char **argv) {
-    const char *model = NULL, *runs_s = NULL;
+    const char *model = NULL, *runs_s = NULL, *threads_s = NULL, *kernel = NULL;
     int json = 0;
     long runs = 5;
     const cli_opt opts[] = {{"--model", "-m", &model, NULL},
                             {"--runs", NULL, &runs_s, NULL},
-                            {"--json", NULL, NULL, &json}};
-    int rc = cli_parse(argc, argv, opts, 3, "bench", usage, NULL);
+                            {"--json", NULL, NULL, &json},
+                            {"--threads", NULL, &threads_s, NULL},
+                            {"--kernel", NULL, &kernel, NULL}};
+    int rc = cli_parse(argc, argv, opts, 5, "bench", usage, NULL);
     if (rc)
         return rc < 0 ? 0 : rc;
-    if (!cli_int("bench", usage, "--runs", runs_s, 1, 1000, &runs))
+    long threads = 1;
+    if (!cli_int("bench", usage, "--runs", runs_s, 1, 1000, &runs) ||
+        !cli_int("bench", usage, "--threads", threads_s, 1, MDM_MAX_THREADS, &threads))
         return EXIT_USAGE;
+    mdm_ctx_params cp = mdm_ctx_params_init();
+    cp.n_threads = (int)threads;
+    cp.kernels = kernel;
     cli_session s;
-    if ((rc = cli_open("bench", model, &s)))
+    if ((rc = cli_open_with("bench", model, &cp, &s)))
         return rc;
     const size_t nl = (size_t)s.info.latent_channels * (s.info.image_size / s.info.vae_factor) *
                       (s.info.image_size / s.info.vae_factor);
@@ -124,7 +138,7 @@ int cmd_bench(int argc, char **argv) {
     mdm_status st = b.lat && b.v && b.tok && b.px && b.text ? measure(&b, runs, ms)
                                                             : MDM_ERR_NO_MEMORY;
     if (st == MDM_OK)
-        report(model ? model : CLI_DEFAULT_MODEL, &s, runs, ms, json);
+        report(model ? model : CLI_DEFAULT_MODEL, &s, &cp, runs, ms, json);
     else
         fprintf(stderr, "mdm bench: %s\n", mdm_strerror(st));
     free(b.lat), free(b.v), free(b.tok), free(b.px), free(b.text);

@@ -112,6 +112,10 @@ int cli_exit_code(mdm_status st) {
 /* ---- model and context ------------------------------------------------- */
 
 int cli_open(const char *cmd, const char *path, cli_session *s) {
+    return cli_open_with(cmd, path, NULL, s);
+}
+
+int cli_open_with(const char *cmd, const char *path, const mdm_ctx_params *p, cli_session *s) {
     char err[512];
     memset(s, 0, sizeof *s);
     if (!path)
@@ -121,7 +125,7 @@ int cli_open(const char *cmd, const char *path, cli_session *s) {
         fprintf(stderr, "mdm %s: %s: %s\n", cmd, path, err[0] ? err : mdm_strerror(st));
         return cli_exit_code(st);
     }
-    if ((st = mdm_ctx_create(s->model, NULL, NULL, 0, &s->ctx)) != MDM_OK) {
+    if ((st = mdm_ctx_create(s->model, p, NULL, 0, &s->ctx)) != MDM_OK) {
         fprintf(stderr, "mdm %s: %s: context: %s\n", cmd, path, mdm_strerror(st));
         mdm_model_free(s->model);
         s->model = NULL;

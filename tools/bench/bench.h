@@ -1,0 +1,18 @@
+/* mdm-bench-kernels: per-op throughput of each kernel set at a preset's
+ * shapes, next to the machine's measured peaks. */
+#ifndef MDM_BENCH_H
+#define MDM_BENCH_H
+#include <time.h>
+
+static inline double bench_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Measured F32 FMA and int8 dot-product peaks on n threads, G(FL)OP/s;
+ * 0 when this build has no peak loop for the CPU.  scale > 1 shortens the
+ * loops (for emulators). */
+int bench_peaks(int n_threads, double *fma, double *dot, long scale);
+
+#endif
