@@ -13,7 +13,7 @@ void mdm_arena_init(mdm_arena *a, void *buffer, size_t size) {
         return;
     }
     /* Align both ends so that every block handed out is aligned. */
-    uintptr_t p = (uintptr_t)buffer, start = (p + (MDM_ARENA_ALIGN - 1)) & ~(uintptr_t)(MDM_ARENA_ALIGN - 1);
+    const uintptr_t p = (uintptr_t)buffer, mask = MDM_ARENA_ALIGN - 1, start = (p + mask) & ~mask;
     size_t skip = (size_t)(start - p);
     if (size < skip) {
         a->failed = 1;

@@ -195,8 +195,7 @@ size_t mdm_ctx_text_cap(const mdm_ctx *ctx) { return ctx ? ctx->text_cap : 0; }
 void mdm_vae_call_carve(mdm_arena *a, const mdm_model *m, mdm_vae_call *c) {
     const mdm_hparams *hp = &m->hp;
     /* Holds the image, or the latent a decode stages here: whichever is larger. */
-    size_t image = (size_t)hp->image_channels * hp->image_size * hp->image_size;
-    size_t latent = (size_t)hp->latent_channels * hp->latent_size * hp->latent_size;
+    size_t image = mdm_pixel_count(hp), latent = mdm_latent_count(hp);
     c->image = mdm_arena_floats(a, image > latent ? image : latent);
     mdm_vae_work_carve(a, m, &c->vae);
 }

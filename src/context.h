@@ -46,6 +46,14 @@ typedef struct {
     double *grid, *tgrid;  /* MDM_MAX_STEPS + 1 each: image and text times */
 } mdm_task_state;
 
+/* H*W*C bytes of an image and c*h*w floats of a latent. */
+static inline size_t mdm_pixel_count(const mdm_hparams *hp) {
+    return (size_t)hp->image_channels * hp->image_size * hp->image_size;
+}
+static inline size_t mdm_latent_count(const mdm_hparams *hp) {
+    return (size_t)hp->latent_channels * hp->latent_size * hp->latent_size;
+}
+
 void mdm_vae_call_carve(mdm_arena *a, const mdm_model *m, mdm_vae_call *c);
 void mdm_tok_call_carve(mdm_arena *a, const mdm_hparams *hp, const mdm_ctx_params *p,
                         mdm_tok_call *c);

@@ -7,14 +7,6 @@
 #include <math.h>
 #include <string.h>
 
-static size_t pixel_count(const mdm_hparams *hp) {
-    return (size_t)hp->image_channels * hp->image_size * hp->image_size;
-}
-
-static size_t latent_count(const mdm_hparams *hp) {
-    return (size_t)hp->latent_channels * hp->latent_size * hp->latent_size;
-}
-
 /* ---- text -------------------------------------------------------------- */
 
 static mdm_status layout(mdm_ctx *ctx, const char *text, size_t len, int32_t *ids, size_t *n_ids,
@@ -95,6 +87,14 @@ static void bytes_to_planar(const mdm_hparams *hp, const uint8_t *pixels, float 
             mdm_image_bytes_to_floats(pixels + i * C + ch, 1, planar + ch * plane + i);
 }
 
+/* Interleaved bytes from planar floats, by mdm_image_floats_to_bytes's rule. */
+static void planar_to_bytes(const mdm_hparams *hp, const float *planar, uint8_t *pixels) {
+    const size_t plane = (size_t)hp->image_size * hp->image_size, C = (size_t)hp->image_channels;
+    for (size_t ch = 0; ch < C; ch++)
+        for (size_t i = 0; i < plane; i++)
+            mdm_image_floats_to_bytes(planar + ch * plane + i, 1, pixels + i * C + ch);
+}
+
 mdm_status mdm_ctx_encode(mdm_ctx *ctx, const uint8_t *pixels, const float *planar,
                           float *latent) {
     const mdm_model *m = ctx->m;
@@ -111,7 +111,7 @@ mdm_status mdm_ctx_encode(mdm_ctx *ctx, const uint8_t *pixels, const float *plan
         st = mdm_vae_encode(m, planar, latent, NULL, &c.vae);
     }
     if (st == MDM_OK) {
-        const size_t n = latent_count(&m->hp);
+        const size_t n = mdm_latent_count(&m->hp);
         for (size_t i = 0; i < n; i++)
             latent[i] *= m->hp.vae_scaling_factor;
     }
@@ -130,17 +130,13 @@ mdm_status mdm_ctx_decode(mdm_ctx *ctx, const float *latent, uint8_t *pixels) {
     if (mdm_arena_ok(&ctx->arena)) {
         /* The decoder takes latent / scaling_factor (spec §4); map[0] is its
          * input, so stage z in the image buffer, which is free until then. */
-        const size_t n = latent_count(hp);
+        const size_t n = mdm_latent_count(hp);
         for (size_t i = 0; i < n; i++)
             c.image[i] = latent[i] / hp->vae_scaling_factor;
         st = mdm_vae_decode(m, c.image, c.image, &c.vae);
     }
-    if (st == MDM_OK) {
-        const size_t plane = (size_t)hp->image_size * hp->image_size, C = (size_t)hp->image_channels;
-        for (size_t ch = 0; ch < C; ch++)
-            for (size_t i = 0; i < plane; i++)
-                mdm_image_floats_to_bytes(c.image + ch * plane + i, 1, pixels + i * C + ch);
-    }
+    if (st == MDM_OK)
+        planar_to_bytes(hp, c.image, pixels);
     mdm_arena_reset(&ctx->arena, mark);
     return st;
 }
@@ -153,20 +149,20 @@ static int all_finite(const float *x, size_t n) {
 }
 
 mdm_status mdm_encode_image_f32(mdm_ctx *ctx, const float *planar, size_t n, float *latent) {
-    if (!ctx || !planar || !latent || n != pixel_count(&ctx->m->hp) || !all_finite(planar, n))
+    if (!ctx || !planar || !latent || n != mdm_pixel_count(&ctx->m->hp) || !all_finite(planar, n))
         return MDM_ERR_INVALID_ARG;
     return mdm_ctx_encode(ctx, NULL, planar, latent);
 }
 
 mdm_status mdm_encode_image(mdm_ctx *ctx, const uint8_t *pixels, size_t n, float *latent) {
-    if (!ctx || !pixels || !latent || n != pixel_count(&ctx->m->hp))
+    if (!ctx || !pixels || !latent || n != mdm_pixel_count(&ctx->m->hp))
         return MDM_ERR_INVALID_ARG;
     return mdm_ctx_encode(ctx, pixels, NULL, latent);
 }
 
 mdm_status mdm_decode_latent(mdm_ctx *ctx, const float *latent, uint8_t *pixels, size_t n) {
-    if (!ctx || !latent || !pixels || n != pixel_count(&ctx->m->hp) ||
-        !all_finite(latent, latent_count(&ctx->m->hp)))
+    if (!ctx || !latent || !pixels || n != mdm_pixel_count(&ctx->m->hp) ||
+        !all_finite(latent, mdm_latent_count(&ctx->m->hp)))
         return MDM_ERR_INVALID_ARG;
     return mdm_ctx_decode(ctx, latent, pixels);
 }
@@ -191,14 +187,15 @@ mdm_status mdm_denoise(mdm_ctx *ctx, int batch, const float *latents, const int3
     if (!ctx || batch < 1 || batch > 2 || !latents || !tokens || !t_image || !t_text || !task)
         return MDM_ERR_INVALID_ARG;
     const mdm_hparams *hp = &ctx->m->hp;
-    const size_t nl = latent_count(hp), Lt = (size_t)hp->text_len;
+    const size_t nl = mdm_latent_count(hp), Lt = (size_t)hp->text_len;
     const size_t ns = Lt * (size_t)(hp->vocab_size + 1);
     if (!all_finite(latents, nl * (size_t)batch))
         return MDM_ERR_INVALID_ARG;
     mdm_den_io io[2];
     for (int b = 0; b < batch; b++)
         io[b] = (mdm_den_io){latents + b * nl, tokens + b * Lt, t_image[b], t_text[b], task[b],
-                             velocity ? velocity + b * nl : NULL, log_score ? log_score + b * ns : NULL};
+                             velocity ? velocity + b * nl : NULL,
+                             log_score ? log_score + b * ns : NULL};
     for (int b = 0; b < batch; b++) /* all samples before any work */
         if (!mdm_den_io_valid(hp, &io[b]))
             return MDM_ERR_INVALID_ARG;

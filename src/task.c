@@ -24,7 +24,7 @@ static int gen_params_ok(const mdm_gen_params *p) {
 
 void mdm_task_state_carve(mdm_arena *a, const mdm_hparams *hp, mdm_task_state *s) {
     const size_t Lt = (size_t)hp->text_len, V1 = (size_t)hp->vocab_size + 1;
-    const size_t n = (size_t)hp->latent_channels * hp->latent_size * hp->latent_size;
+    const size_t n = mdm_latent_count(hp);
     s->tokens = mdm_arena_scratch(a, 2 * Lt * sizeof(int32_t));
     s->frozen = mdm_arena_scratch(a, Lt);
     s->x = mdm_arena_floats(a, n);
@@ -56,7 +56,7 @@ static mdm_status task_open(task_run *r, mdm_ctx *ctx, const mdm_gen_params *p, 
         return MDM_ERR_INVALID_ARG;
     const mdm_hparams *hp = &ctx->m->hp;
     r->ctx = ctx, r->p = p, r->task = task;
-    r->n = (size_t)hp->latent_channels * hp->latent_size * hp->latent_size;
+    r->n = mdm_latent_count(hp);
     mdm_task_state_carve(&ctx->arena, hp, &r->s);
     return mdm_arena_ok(&ctx->arena) ? MDM_OK : MDM_ERR_INTERNAL;
 }
@@ -65,10 +65,6 @@ static mdm_status report(const task_run *r, int step, int total) {
     if (r->p->progress && r->p->progress(r->p->user, step, total))
         return MDM_ERR_CANCELLED;
     return MDM_OK;
-}
-
-static size_t pixel_count(const mdm_hparams *hp) {
-    return (size_t)hp->image_channels * hp->image_size * hp->image_size;
 }
 
 /* ---- text-to-image ------------------------------------------------------ */
@@ -111,7 +107,7 @@ static mdm_status flow_loop(task_run *r) {
 mdm_status mdm_text_to_image(mdm_ctx *ctx, const char *prompt, size_t prompt_len,
                              const mdm_gen_params *p, uint8_t *pixels, size_t n) {
     mdm_gen_params def = mdm_gen_params_init();
-    if (!ctx || (!prompt && prompt_len) || !pixels || n != pixel_count(&ctx->m->hp))
+    if (!ctx || (!prompt && prompt_len) || !pixels || n != mdm_pixel_count(&ctx->m->hp))
         return MDM_ERR_INVALID_ARG;
     task_run r;
     size_t mark;
@@ -191,7 +187,7 @@ mdm_status mdm_task_caption(mdm_ctx *ctx, const uint8_t *pixels, const mdm_gen_p
 
 static mdm_status check_text_out(mdm_ctx *ctx, const uint8_t *pixels, size_t n, char *text,
                                   size_t cap) {
-    if (!ctx || !pixels || n != pixel_count(&ctx->m->hp) || !text || !cap)
+    if (!ctx || !pixels || n != mdm_pixel_count(&ctx->m->hp) || !text || !cap)
         return MDM_ERR_INVALID_ARG;
     return MDM_OK;
 }
@@ -285,7 +281,7 @@ static mdm_status joint_loop(task_run *r) {
 mdm_status mdm_joint(mdm_ctx *ctx, const mdm_gen_params *p, uint8_t *pixels, size_t n, char *text,
                      size_t cap, size_t *len) {
     mdm_gen_params def = mdm_gen_params_init();
-    if (!ctx || !pixels || n != pixel_count(&ctx->m->hp) || !text || !cap)
+    if (!ctx || !pixels || n != mdm_pixel_count(&ctx->m->hp) || !text || !cap)
         return MDM_ERR_INVALID_ARG;
     task_run r;
     size_t mark;

@@ -1,6 +1,7 @@
 /* The shared pieces of cli.h. */
 #include "cli.h"
 #include "image/image.h"
+#include "port.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,50 +145,19 @@ void cli_close(cli_session *s) {
 
 /* ---- image files ------------------------------------------------------- */
 
-/* The whole file, malloc'ed; NULL on any failure (errno says why). */
-static uint8_t *slurp(const char *path, size_t *size) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *b = malloc(cap);
-    while (b) {
-        if (n == cap) { /* image files are far below the decoder's byte budget */
-            uint8_t *nb = cap < MDM_IMAGE_MAX_BYTES ? realloc(b, cap * 2) : NULL;
-            if (!nb) {
-                errno = EFBIG;
-                break;
-            }
-            b = nb, cap *= 2;
-        }
-        size_t got = fread(b + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            int bad = ferror(f);
-            fclose(f);
-            *size = n;
-            if (!bad)
-                return b;
-            free(b);
-            return NULL;
-        }
-    }
-    free(b);
-    fclose(f);
-    return NULL;
-}
-
 int cli_read_image(const char *cmd, const char *path, const cli_session *s, uint8_t **pixels) {
-    size_t size;
-    uint8_t *data = slurp(path, &size);
-    if (!data) {
-        fprintf(stderr, "mdm %s: %s: cannot read: %s\n", cmd, path, strerror(errno));
+    mdm_port_mapping file;
+    errno = 0;
+    mdm_status st = mdm_port_map_file(path, &file);
+    if (st != MDM_OK) {
+        fprintf(stderr, "mdm %s: %s: cannot read: %s\n", cmd, path,
+                errno ? strerror(errno) : "not a regular file");
         return EXIT_INPUT;
     }
     mdm_image img = {0}, prepared = {0};
     char err[256] = "";
-    mdm_status st = mdm_image_decode(data, size, NULL, &img, err, sizeof err);
-    free(data);
+    st = mdm_image_decode(file.data, file.size, NULL, &img, err, sizeof err);
+    mdm_port_unmap_file(&file);
     if (st == MDM_OK)
         st = mdm_image_prepare(&img, s->info.image_size, s->info.image_size,
                                s->info.image_channels, MDM_FIT_PAD, &prepared);
