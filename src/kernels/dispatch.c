@@ -32,6 +32,13 @@ static int has_avx512(void) {
     __get_cpuid_count(7, 0, &a, &b, &c, &d);
     return (c >> 11) & 1;
 }
+
+static int has_avx2(void) {
+    unsigned a, b, c, d;
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+           __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)); /* F16C */
+}
 #endif
 
 int mdm_kernels_available(const mdm_kernels **out, int max) {
@@ -39,6 +46,8 @@ int mdm_kernels_available(const mdm_kernels **out, int max) {
     int n = 0;
     all[n++] = &mdm_kernels_scalar;
 #if defined(__x86_64__)
+    if (has_avx2())
+        all[n++] = &mdm_kernels_avx2;
     if (has_avx512())
         all[n++] = &mdm_kernels_avx512;
 #endif

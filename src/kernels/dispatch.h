@@ -59,6 +59,7 @@ void mdm_scan_ref_range(float *y, const float *x, const float *delta, const floa
 /* The sets, for dispatch.c and the tests. */
 extern const mdm_kernels mdm_kernels_scalar;
 #if defined(__x86_64__)
+extern const mdm_kernels mdm_kernels_avx2;
 extern const mdm_kernels mdm_kernels_avx512;
 #endif
 #if defined(__ARM_NEON)

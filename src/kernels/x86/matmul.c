@@ -19,6 +19,9 @@
 #define MO 8      /* output rows per integer tile */
 #define XG_BYTES 640 /* one block of 16 tokens: 8 x 64 bytes, 16 scales, 16 sums */
 
+/* 4 bytes of a packed weight row, read as one int32 (any alias). */
+typedef int32_t __attribute__((may_alias)) i32_load;
+
 static unsigned char *align64(void *p) {
     return (unsigned char *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
 }
@@ -160,13 +163,11 @@ MDM_AVX512_INLINE void int8_tile(int mo, float *y, int ldy, int n_tok, const uns
             _mm512_sll_epi32(_mm512_load_si512((const void *)(xg + 576)), _mm_cvtsi32_si128(shift)));
 #pragma GCC unroll 8
         for (int r = 0; r < mo; r++) {
-            const unsigned char *wb = wq + ((size_t)r * nb + b) * 32;
-            int32_t w4[8];
-            memcpy(w4, wb, 32);
+            const i32_load *wb = (const i32_load *)(wq + ((size_t)r * nb + b) * 32);
             __m512i s = init;
 #pragma GCC unroll 8
-            for (int k4 = 0; k4 < 8; k4++)
-                s = _mm512_dpbusd_epi32(s, _mm512_set1_epi32(w4[k4]), xv[k4]);
+            for (int k4 = 0; k4 < 8; k4++) /* 4 weight bytes broadcast from memory */
+                s = _mm512_dpbusd_epi32(s, _mm512_set1_epi32(wb[k4]), xv[k4]);
             const __m512 scale = _mm512_mul_ps(sx, _mm512_set1_ps(sw[(size_t)r * nb + b]));
             acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, acc[r]);
         }

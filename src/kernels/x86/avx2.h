@@ -1,0 +1,45 @@
+/* The AVX2 + FMA + F16C kernel set, for x86 CPUs without AVX-512: the F32
+ * GEMM core (6 x 16 tile) behind every matmul (quantized weights decoded
+ * to F32 panels) and the 3x3 convolution, the scan over 8 channels, SiLU.
+ * Per-function targets, like x86.h. */
+#ifndef MDM_KERNELS_X86_AVX2_H
+#define MDM_KERNELS_X86_AVX2_H
+#include "kernels/dispatch.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define MDM_AVX2 __attribute__((target("avx2,fma,f16c")))
+#define MDM_AVX2_INLINE static inline __attribute__((always_inline)) MDM_AVX2
+
+void mdm_gemm_panel_avx2(float *c, size_t ldc, const float *a, size_t lda, const float *bp, int K,
+                         int M, int nc, const float *col_bias, const float *row_bias);
+void mdm_matmul_avx2(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
+                     void *ws);
+void mdm_conv2d_avx2(float *y, const float *x, const mdm_tensor *w, const float *b, int ci, int co,
+                     int h, int w_, int stride, void *ws);
+void mdm_scan_avx2(float *y, const float *x, const float *delta, const float *A, const float *B,
+                   const float *C, int ld_bc, const float *D, int T, int di, int N, float *h,
+                   int c0, int c1);
+void mdm_silu_avx2(float *x, size_t n);
+
+/* e^x for 8 lanes, x clamped to [-87, 88] (below: a result < 2^-125). */
+MDM_AVX2_INLINE __m256 mdm_exp256(__m256 x) {
+    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
+    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)),
+                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 720.0f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)),
+                                  23);
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+}
+#endif
+#endif

@@ -1,0 +1,139 @@
+/* The AVX2 F32 GEMM core (avx2.h): a 6 x 16 register tile (12 of the 16
+ * ymm registers accumulate), B from a packed panel [K][16]; one FMA chain
+ * per element, then its bias, so every row computes the same in any tile.
+ * Ragged columns are stored through a small buffer (the scalar tail). */
+#include "kernels/x86/avx2.h"
+
+#if defined(__x86_64__)
+#define MR 6
+
+MDM_AVX2_INLINE void tile(int mr, float *c, size_t ldc, const float *a, size_t lda,
+                          const float *bp, int K, int nc, const float *col_bias,
+                          const float *row_bias) {
+    __m256 acc0[MR], acc1[MR];
+#pragma GCC unroll 6
+    for (int i = 0; i < mr; i++)
+        acc0[i] = acc1[i] = _mm256_setzero_ps();
+    for (int k = 0; k < K; k++) {
+        const __m256 b0 = _mm256_load_ps(bp + (size_t)k * 16);
+        const __m256 b1 = _mm256_load_ps(bp + (size_t)k * 16 + 8);
+#pragma GCC unroll 6
+        for (int i = 0; i < mr; i++) {
+            const __m256 av = _mm256_broadcast_ss(a + (size_t)i * lda + k);
+            acc0[i] = _mm256_fmadd_ps(av, b0, acc0[i]);
+            acc1[i] = _mm256_fmadd_ps(av, b1, acc1[i]);
+        }
+    }
+#pragma GCC unroll 6
+    for (int i = 0; i < mr; i++) {
+        float out[16];
+        _mm256_storeu_ps(out, acc0[i]);
+        _mm256_storeu_ps(out + 8, acc1[i]);
+        float *ci = c + (size_t)i * ldc;
+        for (int j = 0; j < nc; j++)
+            ci[j] = out[j] + (col_bias ? col_bias[j] : row_bias ? row_bias[i] : 0.0f);
+    }
+}
+
+MDM_AVX2 void mdm_gemm_panel_avx2(float *c, size_t ldc, const float *a, size_t lda,
+                                  const float *bp, int K, int M, int nc, const float *col_bias,
+                                  const float *row_bias) {
+    int i = 0;
+    for (; i + MR <= M; i += MR)
+        tile(MR, c + (size_t)i * ldc, ldc, a + (size_t)i * lda, lda, bp, K, nc, col_bias,
+             row_bias ? row_bias + i : NULL);
+    for (; i < M; i++) /* ragged rows, one at a time */
+        tile(1, c + (size_t)i * ldc, ldc, a + (size_t)i * lda, lda, bp, K, nc, col_bias,
+             row_bias ? row_bias + i : NULL);
+}
+
+/* Rows o0 .. o0 + nr - 1 of w as F32 (in place for F32, else decoded into
+ * tmp), transposed into bp [K][16] with zeros past nr. */
+MDM_AVX2 static void pack_panel(float *bp, const mdm_tensor *w, int o0, int nr, int K,
+                                float *tmp) {
+    const float *rows = (const float *)w->data + (size_t)o0 * K;
+    if (w->type != MDM_TYPE_F32) {
+        const size_t rb = mdm_type_row_bytes(w->type, (size_t)K);
+        for (int j = 0; j < nr; j++) {
+            const void *src = (const unsigned char *)w->data + (size_t)(o0 + j) * rb;
+            float *dst = tmp + (size_t)j * K;
+            if (w->type == MDM_TYPE_F16) {
+                const uint16_t *hsrc = src;
+                int i = 0;
+                for (; i + 8 <= K; i += 8)
+                    _mm256_storeu_ps(dst + i,
+                                     _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(hsrc + i))));
+                for (; i < K; i++)
+                    dst[i] = mdm_f16_to_f32(hsrc[i]);
+            } else {
+                mdm_dequantize_row(w->type, src, dst, (size_t)K);
+            }
+        }
+        rows = tmp;
+    }
+    for (int k = 0; k < K; k++)
+        for (int j = 0; j < 16; j++)
+            bp[(size_t)k * 16 + j] = j < nr ? rows[(size_t)j * K + k] : 0.0f;
+}
+
+void mdm_matmul_avx2(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
+                     void *ws) {
+    const int K = (int)w->ne[0], out = (int)w->ne[1];
+    float *bp = (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63), *tmp = bp + (size_t)K * 16;
+    for (int o = 0; o < out; o += 16) {
+        const int nr = out - o < 16 ? out - o : 16;
+        pack_panel(bp, w, o, nr, K, tmp);
+        mdm_gemm_panel_avx2(y + o, (size_t)out, x, (size_t)K, bp, K, T, nr, bias ? bias + o : NULL,
+                            NULL);
+    }
+}
+
+/* ---- 3x3 convolution: bounded im2col (16 pixels of a row) + the core ---- */
+
+static void im2col16(float *bp, const float *x, int ci, int h, int w, int stride, int oy, int ox0,
+                     int nc) {
+    for (int c = 0; c < ci; c++)
+        for (int ky = 0; ky < 3; ky++) {
+            const int iy = oy * stride - 1 + ky;
+            const float *row = x + ((size_t)c * h + (iy < 0 ? 0 : iy)) * w;
+            for (int kx = 0; kx < 3; kx++) {
+                float *dst = bp + ((size_t)c * 9 + ky * 3 + kx) * 16;
+                for (int j = 0; j < 16; j++) {
+                    const int ix = (ox0 + j) * stride - 1 + kx;
+                    dst[j] = j < nc && iy >= 0 && iy < h && ix >= 0 && ix < w ? row[ix] : 0.0f;
+                }
+            }
+        }
+}
+
+static void conv_rows(float *y, const float *x, const float *a, const float *b, int m, int ci,
+                      int h, int w_, int stride, float *bp) {
+    const int oh = (h - 1) / stride + 1, ow = (w_ - 1) / stride + 1, K = ci * 9;
+    for (int oy = 0; oy < oh; oy++)
+        for (int ox0 = 0; ox0 < ow; ox0 += 16) {
+            const int nc = ow - ox0 < 16 ? ow - ox0 : 16;
+            im2col16(bp, x, ci, h, w_, stride, oy, ox0, nc);
+            mdm_gemm_panel_avx2(y + (size_t)oy * ow + ox0, (size_t)oh * ow, a, (size_t)K, bp, K, m,
+                                nc, NULL, b);
+        }
+}
+
+void mdm_conv2d_avx2(float *y, const float *x, const mdm_tensor *w, const float *b, int ci, int co,
+                     int h, int w_, int stride, void *ws) {
+    const int K = ci * 9, rows_max = 48;
+    const size_t plane = (size_t)((h - 1) / stride + 1) * (size_t)((w_ - 1) / stride + 1);
+    float *bp = (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63), *rows = bp + (size_t)K * 16;
+    if (w->type == MDM_TYPE_F32) {
+        conv_rows(y, x, w->data, b, co, ci, h, w_, stride, bp);
+        return;
+    }
+    const size_t rb = mdm_type_row_bytes(w->type, (size_t)K);
+    for (int o0 = 0; o0 < co; o0 += rows_max) {
+        const int nr = co - o0 < rows_max ? co - o0 : rows_max;
+        for (int r = 0; r < nr; r++)
+            mdm_dequantize_row(w->type, (const unsigned char *)w->data + (size_t)(o0 + r) * rb,
+                               rows + (size_t)r * K, (size_t)K);
+        conv_rows(y + (size_t)o0 * plane, x, rows, b ? b + o0 : NULL, nr, ci, h, w_, stride, bp);
+    }
+}
+#endif
