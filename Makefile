@@ -62,9 +62,12 @@ test:
 
 # mdm-bench-kernels (tools/bench): per-op throughput of the kernel sets next to
 # the measured peaks; tools/bench/kernels.sh adds numpy's F32 matmul.
-BENCH_SRC := $(wildcard tools/bench/*.c)
-all: $(if $(BENCH_SRC),$(BUILD)/mdm-bench-kernels)
+# mdm-bench-step: one denoiser step and one decode per kernel set and threads.
+BENCH_SRC := $(wildcard tools/bench/kernels.c tools/bench/peak.c)
+all: $(if $(BENCH_SRC),$(BUILD)/mdm-bench-kernels $(BUILD)/mdm-bench-step)
 $(BUILD)/mdm-bench-kernels: $(call obj,$(BENCH_SRC)) $(BUILD)/libmdm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+$(BUILD)/mdm-bench-step: $(call obj,tools/bench/step.c) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # The shipped model files, from the reference checkpoint (tools/reference/train.py).
@@ -91,11 +94,3 @@ fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS)): $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CSTD) $(WARN) -I. -Isrc -Iports $(FUZZ_FLAGS) $< $(FUZZ_SRC) -lm -o $@
-
-# ---- mdm-eval: caption/VQA accuracy and q8_0/q4_0 agreement on Fashion-MNIST ----
-# build/mdm-eval (tools/eval) uses the public API and src/image only;
-# tests/suites/eval.sh runs it.  Threads: one context per thread (pthreads).
-EVAL_SRC := $(wildcard tools/eval/*.c)
-all: $(if $(EVAL_SRC),$(BUILD)/mdm-eval)
-$(BUILD)/mdm-eval: $(call obj,$(EVAL_SRC)) $(BUILD)/libmdm.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -pthread -o $@
