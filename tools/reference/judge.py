@@ -61,9 +61,10 @@ def load(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="runs/judge.pt")
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    torch.set_num_threads(2)
     torch.manual_seed(args.seed)
     x, y = data.load_split("train")
     x = torch.from_numpy(data.to_float(x))[:, None]
@@ -85,7 +86,7 @@ def main():
             loss.backward()
             opt.step()
         for g in opt.param_groups:
-            g["lr"] *= 0.5
+            g["lr"] *= 0.7
         print(f"judge epoch {ep + 1}/{args.epochs} loss {loss.item():.3f} ({time.time() - t0:.0f}s)", flush=True)
     xt, yt = data.load_split("test")
     pred, _ = predict(j, torch.from_numpy(data.to_float(xt))[:, None])
