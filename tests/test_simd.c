@@ -86,7 +86,7 @@ static void matmul_one(const mdm_kernels *k, rng *r, mdm_type type, int T, int K
     float *row = malloc((size_t)K * sizeof *row);
     fill(r, x, (size_t)T * K, 2.0f);
     fill(r, bias, (size_t)out, 1.0f);
-    void *ws = malloc(mdm_kernels_ws_bytes(T, K, 0, 0));
+    void *ws = malloc(mdm_kernels_ws_bytes(T, K, 0, 0, 0));
     mdm_matmul(ref, x, &w, bias, T, row);
     k->matmul(y + 1, x, &w, bias, T, ws);
     if (type == MDM_TYPE_Q8_0 || type == MDM_TYPE_Q4_0) {
@@ -179,7 +179,7 @@ static void simd_conv2d(void) {
                             float *x = malloc((nx + 1) * 4), *bias = malloc((size_t)co * 4);
                             float *y = malloc((ny + 1) * 4), *ref = malloc(ny * 4);
                             float *row = malloc((size_t)ci * 9 * 4);
-                            void *ws = malloc(mdm_kernels_ws_bytes(1, 1, ci * 9, 1));
+                            void *ws = malloc(mdm_kernels_ws_bytes(1, 1, ci * 9, co, 1));
                             fill(&r, x + 1, nx, 1.0f);
                             fill(&r, bias, (size_t)co, 1.0f);
                             mdm_conv2d_3x3(ref, x + 1, &wt, bias, ci, co, h, w, st, row);
@@ -275,7 +275,7 @@ static void exec_free(mdm_exec *ex) {
 static void threads_bit_identical(void) {
     rng r = {5};
     const int T = 83, K = 160, out = 77, di = 80, N = 16, ci = 32, co = 30, h = 19;
-    const size_t stride = mdm_kernels_ws_bytes(T, K, ci * 9, N);
+    const size_t stride = mdm_kernels_ws_bytes(T, K, ci * 9, co, N);
     float *x = malloc((size_t)T * K * 4), *bias = malloc((size_t)out * 4);
     float *dl = malloc((size_t)T * di * 4), *A = malloc((size_t)di * N * 4);
     float *B = malloc((size_t)T * 2 * N * 4), *D = malloc((size_t)di * 4);

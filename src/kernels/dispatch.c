@@ -3,12 +3,12 @@
 #include "kernels/dispatch.h"
 #include <string.h>
 
-size_t mdm_kernels_ws_bytes(int T, int K, int conv_k, int N) {
+size_t mdm_kernels_ws_bytes(int T, int K, int conv_k, int conv_co, int N) {
     const size_t t16 = ((size_t)(T > 0 ? T : 1) + 15) / 16 * 16, k = (size_t)(K > 0 ? K : 1);
     const size_t ck = (size_t)(conv_k > 0 ? conv_k : 1);
     size_t b = t16 * (k + 31) / 32 * 40;  /* activations quantized in groups of 16 tokens */
     b += 2 * 32 * k * sizeof(float);      /* a packed weight panel and its decoded rows */
-    b += (48 + 32) * ck * sizeof(float);  /* conv: 48 decoded weight rows, an im2col panel */
+    b += ((size_t)(conv_co > 48 ? conv_co : 48) + 32) * ck * sizeof(float); /* rows, a panel */
     b += (size_t)(N > 0 ? N : 1) * MDM_SCAN_CHUNK * sizeof(float);
     b += k * sizeof(float);               /* the reference matmul's row */
     return (b + 8 * 64 + 63) / 64 * 64;   /* alignment slack for the parts */

@@ -37,10 +37,11 @@ typedef struct {
 } mdm_kernels;
 
 /* Bytes of workspace one thread needs for matmuls of up to T tokens by K
- * inputs, 3x3 convolutions of up to conv_k = ci*9 inputs, and a scan of
- * N states (the same for every set, so a context's size does not depend on
- * the CPU it runs on). */
-size_t mdm_kernels_ws_bytes(int T, int K, int conv_k, int N);
+ * inputs, 3x3 convolutions of up to conv_k = ci*9 inputs and conv_co
+ * outputs (all output rows decoded to F32 at once, so the input patches are
+ * built once), and a scan of N states.  The same for every set, so a
+ * context's size does not depend on the CPU it runs on. */
+size_t mdm_kernels_ws_bytes(int T, int K, int conv_k, int conv_co, int N);
 
 /* NULL or "auto": the best set this CPU runs; otherwise the set of that
  * name, or NULL when it is unknown or this CPU cannot run it. */

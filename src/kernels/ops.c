@@ -9,28 +9,31 @@
 
 static int imax(int a, int b) { return a > b ? a : b; }
 
-void mdm_exec_need(const mdm_model *m, int *T, int *K, int *conv_k, int *N) {
+void mdm_exec_need(const mdm_model *m, int *T, int *K, int *conv_k, int *conv_co, int *N) {
     const mdm_hparams *hp = &m->hp;
     *T = imax(hp->seq_len, 1);
     *K = imax(imax(imax(hp->d_model, hp->d_inner), imax(256 /* time features */, hp->patch_dim)),
               hp->dt_rank);
-    int ck = 9;
+    int ck = 9, co = 1;
     const mdm_vae_stack *st[2] = {&m->vae_enc, &m->vae_dec};
     for (int s = 0; s < 2; s++)
-        for (int i = 0; i < st[s]->n_blocks; i++)
+        for (int i = 0; i < st[s]->n_blocks; i++) {
             ck = imax(ck, st[s]->blocks[i].ci * 9);
+            co = imax(co, st[s]->blocks[i].co);
+        }
     *conv_k = ck;
+    *conv_co = co;
     *N = imax(hp->d_state, 1);
 }
 
 void mdm_exec_carve(mdm_arena *a, const mdm_model *m, const mdm_kernels *k, int n_threads,
                     mdm_exec *ex) {
-    int T, K, ck, N;
-    mdm_exec_need(m, &T, &K, &ck, &N);
+    int T, K, ck, co, N;
+    mdm_exec_need(m, &T, &K, &ck, &co, &N);
     memset(ex, 0, sizeof *ex);
     ex->k = k;
     ex->n_threads = n_threads;
-    ex->ws_stride = mdm_kernels_ws_bytes(T, K, ck, N);
+    ex->ws_stride = mdm_kernels_ws_bytes(T, K, ck, co, N);
     ex->ws = mdm_arena_persist(a, ex->ws_stride * (size_t)n_threads);
     ex->min_parallel_work = MDM_MIN_PARALLEL_WORK;
 }

@@ -28,7 +28,7 @@ typedef struct mdm_exec {
 #define MDM_MIN_PARALLEL_WORK 1e6
 
 /* The largest shapes the kernels will see for model m. */
-void mdm_exec_need(const mdm_model *m, int *T, int *K, int *conv_k, int *N);
+void mdm_exec_need(const mdm_model *m, int *T, int *K, int *conv_k, int *conv_co, int *N);
 
 /* Carves the workspaces of n_threads threads for model m from the
  * persistent end (measures on a measuring arena) and fills ex except pool. */

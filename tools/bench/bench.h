@@ -10,6 +10,13 @@ static inline double bench_now(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* CPU seconds of the whole process (all its threads). */
+static inline double bench_cpu(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* Measured F32 FMA and int8 dot-product peaks on n threads, G(FL)OP/s;
  * 0 when this build has no peak loop for the CPU.  scale > 1 shortens the
  * loops (for emulators). */

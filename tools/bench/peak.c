@@ -3,6 +3,7 @@
  * independent accumulator chains as hide the latency, on n threads. */
 #include "bench.h"
 #include <pthread.h>
+#include <time.h>
 
 #define ITERS 20000000L
 
@@ -15,9 +16,11 @@ TGT static double fma_loop(long iters) {
     const __m512 m = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
     for (int i = 0; i < 20; i++)
         a[i] = _mm512_set1_ps((float)i);
-    for (long it = 0; it < iters; it++)
-        for (int i = 0; i < 20; i++)
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 20
+        for (int i = 0; i < 20; i++) /* unrolled: the chains live in registers */
             a[i] = _mm512_fmadd_ps(a[i], m, b);
+    }
     float s = 0;
     for (int i = 0; i < 20; i++)
         s += _mm512_reduce_add_ps(a[i]);
@@ -29,9 +32,11 @@ TGT static double dot_loop(long iters) {
     const __m512i u = _mm512_set1_epi8(1), v = _mm512_set1_epi8(-1);
     for (int i = 0; i < 20; i++)
         a[i] = _mm512_set1_epi32(i);
-    for (long it = 0; it < iters; it++)
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 20
         for (int i = 0; i < 20; i++)
             a[i] = _mm512_dpbusd_epi32(a[i], u, v);
+    }
     int s = 0;
     for (int i = 0; i < 20; i++)
         s += _mm512_reduce_add_epi32(a[i]);
@@ -50,6 +55,7 @@ static double fma_loop(long iters) {
     for (int i = 0; i < 12; i++)
         a[i] = vdupq_n_f32((float)i);
     for (long it = 0; it < iters; it++)
+#pragma GCC unroll 12
         for (int i = 0; i < 12; i++)
 #if defined(__aarch64__)
             a[i] = vfmaq_f32(b, a[i], m);
@@ -67,6 +73,7 @@ static double dot_loop(long iters) {
     for (int i = 0; i < 12; i++)
         a[i] = vdupq_n_s32(i);
     for (long it = 0; it < iters; it++)
+#pragma GCC unroll 12
         for (int i = 0; i < 12; i++)
 #if defined(__ARM_FEATURE_DOTPROD)
             a[i] = vdotq_s32(a[i], u, v);
@@ -95,12 +102,22 @@ static int have_peak(void) { return 0; }
 typedef struct {
     int dot;
     long iters;
-    double sink;
+    double sink, seconds;
 } peak_job;
 
+static double thread_cpu(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Timed by the thread's own CPU clock: other processes on a shared machine
+ * take time slices, not instructions per cycle. */
 static void *peak_thread(void *v) {
     peak_job *j = v;
+    double t0 = thread_cpu();
     j->sink = j->dot ? dot_loop(j->iters) : fma_loop(j->iters);
+    j->seconds = thread_cpu() - t0;
     return NULL;
 }
 
@@ -108,23 +125,28 @@ static void *peak_thread(void *v) {
 static double peak_run(int dot, int n, long iters) {
     pthread_t tid[64];
     peak_job job[64];
-    double t0 = bench_now();
     for (int i = 0; i < n; i++) {
-        job[i] = (peak_job){dot, iters, 0};
+        job[i] = (peak_job){dot, iters, 0, 0};
         pthread_create(&tid[i], NULL, peak_thread, &job[i]);
     }
-    for (int i = 0; i < n; i++)
+    double rate = 0;
+    for (int i = 0; i < n; i++) {
         pthread_join(tid[i], NULL);
-    double s = bench_now() - t0;
-    return (dot ? DOT_OPS : FMA_OPS) * (double)iters * n / s / 1e9;
+        rate += (dot ? DOT_OPS : FMA_OPS) * (double)iters / job[i].seconds / 1e9;
+    }
+    return rate;
 }
 
 int bench_peaks(int n_threads, double *fma, double *dot, long scale) {
     if (!have_peak())
         return 0;
-    long iters = ITERS / scale;
+    long iters = ITERS / 4 / scale;
     peak_run(0, 1, iters / 10); /* warm the clocks up */
-    *fma = peak_run(0, n_threads, iters);
-    *dot = peak_run(1, n_threads, iters);
+    *fma = *dot = 0;
+    for (int r = 0; r < 5; r++) { /* best of 5: other processes only ever slow a run down */
+        double f = peak_run(0, n_threads, iters), d = peak_run(1, n_threads, iters);
+        *fma = f > *fma ? f : *fma;
+        *dot = d > *dot ? d : *dot;
+    }
     return 1;
 }

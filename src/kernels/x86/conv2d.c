@@ -2,14 +2,12 @@
  * cut into runs of up to 32 pixels of one output row; each run's
  * [ci*9][32] input patch is built in a panel (masked loads give the zero
  * padding) and multiplied on the F32 GEMM core by the weight rows (F32 in
- * place; other types decoded 48 rows at a time).  Scratch: one panel and
- * 48 decoded rows, whatever the image size. */
+ * place; other types all decoded once, so each patch is built once).
+ * Scratch: one panel and the decoded rows, whatever the image size. */
 #include "kernels/x86/x86.h"
 #include <string.h>
 
 #if defined(__x86_64__)
-#define ROWS 48
-
 /* Panel [ci*9][32] for output row oy, columns ox0 .. ox0 + nc - 1. */
 MDM_AVX512 static void im2col(float *bp, const float *x, int ci, int h, int w, int stride, int oy,
                               int ox0, int nc) {
@@ -64,7 +62,6 @@ static void conv_rows(float *y, const float *x, const float *a, const float *b, 
 void mdm_conv2d_avx512(float *y, const float *x, const mdm_tensor *w, const float *b, int ci,
                        int co, int h, int w_, int stride, void *ws) {
     const int K = ci * 9;
-    const size_t plane = (size_t)((h - 1) / stride + 1) * (size_t)((w_ - 1) / stride + 1);
     float *bp = (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63);
     float *rows = bp + (size_t)K * 32;
     if (w->type == MDM_TYPE_F32) {
@@ -72,12 +69,9 @@ void mdm_conv2d_avx512(float *y, const float *x, const mdm_tensor *w, const floa
         return;
     }
     const size_t rb = mdm_type_row_bytes(w->type, (size_t)K);
-    for (int o0 = 0; o0 < co; o0 += ROWS) {
-        const int nr = co - o0 < ROWS ? co - o0 : ROWS;
-        for (int r = 0; r < nr; r++)
-            mdm_dequantize_row(w->type, (const unsigned char *)w->data + (size_t)(o0 + r) * rb,
-                               rows + (size_t)r * K, (size_t)K);
-        conv_rows(y + (size_t)o0 * plane, x, rows, b ? b + o0 : NULL, nr, ci, h, w_, stride, bp);
-    }
+    for (int r = 0; r < co; r++)
+        mdm_dequantize_row(w->type, (const unsigned char *)w->data + (size_t)r * rb,
+                           rows + (size_t)r * K, (size_t)K);
+    conv_rows(y, x, rows, b, co, ci, h, w_, stride, bp);
 }
 #endif
