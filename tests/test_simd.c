@@ -232,7 +232,8 @@ static void simd_small_ops(void) {
                 double e = rel(y + 1, ref, n);
                 CHECKF(e <= 2e-5, "%s rmsnorm T=%d d=%d: %.3g", k->name, T, d, e);
                 mdm_conv1d_causal(ref, x + 1, w, bb, T, d, K);
-                k->conv1d(y + 1, x + 1, w, bb, T, d, K);
+                k->conv1d(y + 1, x + 1, w, bb, T, d, K, 0, T / 2); /* in two token ranges */
+                k->conv1d(y + 1, x + 1, w, bb, T, d, K, T / 2, T);
                 e = rel(y + 1, ref, n);
                 CHECKF(e <= 2e-5, "%s conv1d T=%d d=%d K=%d: %.3g", k->name, T, d, K, e);
                 free(x), free(w), free(bb), free(y), free(ref);
@@ -317,14 +318,17 @@ static void threads_bit_identical(void) {
             mdm_op_softplus(&ex, ys, (size_t)T * di);
             mdm_op_silu(&ex, ys, (size_t)T * di);
             mdm_op_rmsnorm(&ex, ys, ys, D, T, di, 1e-5f);
+            float *yc1 = res[nt - 1][7] = malloc((size_t)T * di * 4);
+            mdm_op_conv1d_causal(&ex, yc1, ys, A, D, T, di, 4);
             free(hh);
             exec_free(&ex);
         }
-        static const char *what[7] = {"matmul f32", "matmul f16", "matmul q8_0", "matmul q4_0",
-                                      "conv2d f32", "conv2d f16", "scan+softplus+silu+rmsnorm"};
-        static const size_t sizes[7] = {83 * 77, 83 * 77, 83 * 77, 83 * 77, 30 * 19 * 19,
-                                        30 * 19 * 19, 83 * 80};
-        for (int j = 0; j < 7; j++)
+        static const char *what[8] = {"matmul f32", "matmul f16", "matmul q8_0", "matmul q4_0",
+                                      "conv2d f32", "conv2d f16", "scan+softplus+silu+rmsnorm",
+                                      "conv1d"};
+        static const size_t sizes[8] = {83 * 77, 83 * 77, 83 * 77, 83 * 77, 30 * 19 * 19,
+                                        30 * 19 * 19, 83 * 80, 83 * 80};
+        for (int j = 0; j < 8; j++)
             for (int nt = 2; nt <= 3; nt++)
                 CHECKF(memcmp(res[0][j], res[nt - 1][j], sizes[j] * 4) == 0,
                        "%s: %s differs on %d threads", sets[s]->name, what[j], nt);

@@ -8,7 +8,7 @@
  * changes that let src/kernels/ops.c split the work over threads:
  *  - matmul and conv2d take a workspace `ws` of mdm_kernels_ws_bytes();
  *  - the scan runs channels [c0, c1) only (c0, c1 multiples of
- *    MDM_SCAN_CHUNK, or c1 == di).
+ *    MDM_SCAN_CHUNK, or c1 == di), conv1d tokens [t0, t1) only.
  * A set computes every output element the same way wherever the split
  * falls (no reduction across a split), so results do not depend on the
  * thread count. */
@@ -23,7 +23,8 @@ typedef struct {
     void (*matmul)(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
                    void *ws);
     void (*rmsnorm)(float *y, const float *x, const float *w, int T, int d, float eps);
-    void (*conv1d)(float *y, const float *x, const float *w, const float *b, int T, int di, int K);
+    void (*conv1d)(float *y, const float *x, const float *w, const float *b, int T, int di, int K,
+                   int t0, int t1);
     void (*scan)(float *y, const float *x, const float *delta, const float *A, const float *B,
                  const float *C, int ld_bc, const float *D, int T, int di, int N, float *h,
                  int c0, int c1);
@@ -56,6 +57,11 @@ int mdm_kernels_available(const mdm_kernels **out, int max);
 void mdm_scan_ref_range(float *y, const float *x, const float *delta, const float *A,
                         const float *B, const float *C, int ld_bc, const float *D, int T, int di,
                         int N, float *h, int c0, int c1);
+
+/* The scalar set's conv1d: outputs of tokens [t0, t1) only, x whole (the
+ * windows reach back K-1 tokens), in ref/conv1d.c's operation order. */
+void mdm_conv1d_ref_range(float *y, const float *x, const float *w, const float *b, int T, int di,
+                          int K, int t0, int t1);
 
 /* The sets, for dispatch.c and the tests. */
 extern const mdm_kernels mdm_kernels_scalar;

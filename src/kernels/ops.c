@@ -97,7 +97,7 @@ typedef struct {
     const float *x, *w, *b;
     int T, d, K;
     float eps;
-    int op; /* 0 rmsnorm, 1 conv1d, 2 silu, 3 softplus */
+    int op; /* 0 rmsnorm, 1 conv1d (c1_task), 2 silu, 3 softplus */
     size_t n;
 } ew_args;
 
@@ -116,11 +116,7 @@ static void ew_task(void *v, int i, int n) {
     share(a->T, 1, i, n, &lo, &hi);
     if (hi <= lo)
         return;
-    if (a->op == 0)
-        k->rmsnorm(a->y + (size_t)lo * a->d, a->x + (size_t)lo * a->d, a->w, hi - lo, a->d, a->eps);
-    else /* a window reaches K-1 tokens back: pass the history, write from lo */
-        k->conv1d(a->y + (size_t)lo * a->d, a->x + (size_t)lo * a->d, a->w, a->b, hi - lo, a->d,
-                  a->K);
+    k->rmsnorm(a->y + (size_t)lo * a->d, a->x + (size_t)lo * a->d, a->w, hi - lo, a->d, a->eps);
 }
 
 void mdm_op_rmsnorm(const mdm_exec *ex, float *y, const float *x, const float *w, int T, int d,
@@ -151,14 +147,24 @@ void mdm_op_softplus(const mdm_exec *ex, float *x, size_t n) {
     run(ex, ew_task, &a, (long)(n / 64), 16.0 * (double)n);
 }
 
-/* conv1d is a few MAC per value and its windows cross any token split, and
- * its channels are not a separate range in the contract: one thread. */
+/* conv1d over tokens: each share writes its own outputs and reads the
+ * K-1 tokens before it, which the kernel takes from the whole x. */
+static void c1_task(void *v, int i, int n) {
+    const ew_args *a = v;
+    int lo, hi;
+    share(a->T, 1, i, n, &lo, &hi);
+    if (hi > lo)
+        a->ex->k->conv1d(a->y, a->x, a->w, a->b, a->T, a->d, a->K, lo, hi);
+}
+
 void mdm_op_conv1d_causal(const mdm_exec *ex, float *y, const float *x, const float *w,
                           const float *b, int T, int di, int K) {
-    if (!ex)
+    if (!ex) {
         mdm_conv1d_causal(y, x, w, b, T, di, K);
-    else
-        ex->k->conv1d(y, x, w, b, T, di, K);
+        return;
+    }
+    ew_args a = {.ex = ex, .y = y, .x = x, .w = w, .b = b, .T = T, .d = di, .K = K, .op = 1};
+    run(ex, c1_task, &a, T, (double)T * di * K);
 }
 
 /* ---- scan: channels ------------------------------------------------------ */

@@ -38,11 +38,27 @@ void mdm_scan_ref_range(float *y, const float *x, const float *delta, const floa
     }
 }
 
+void mdm_conv1d_ref_range(float *y, const float *x, const float *w, const float *b, int T, int di,
+                          int K, int t0, int t1) {
+    (void)T;
+    for (int t = t0; t < t1; t++) {
+        for (int c = 0; c < di; c++) {
+            float acc = b ? b[c] : 0.0f;
+            for (int k = 0; k < K; k++) {
+                const int s = t - K + 1 + k;
+                if (s >= 0)
+                    acc += w[(size_t)c * K + k] * x[(size_t)s * di + c];
+            }
+            y[(size_t)t * di + c] = acc;
+        }
+    }
+}
+
 const mdm_kernels mdm_kernels_scalar = {
     .name = "scalar",
     .matmul = matmul,
     .rmsnorm = mdm_rmsnorm,
-    .conv1d = mdm_conv1d_causal,
+    .conv1d = mdm_conv1d_ref_range,
     .scan = mdm_scan_ref_range,
     .silu = mdm_silu,
     .softplus = mdm_softplus,

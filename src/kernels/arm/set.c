@@ -11,7 +11,7 @@ const mdm_kernels mdm_kernels_neon = {
 #endif
     .matmul = mdm_matmul_neon,
     .rmsnorm = mdm_rmsnorm,
-    .conv1d = mdm_conv1d_causal,
+    .conv1d = mdm_conv1d_ref_range,
     .scan = mdm_scan_neon,
     .silu = mdm_silu,
     .softplus = mdm_softplus,

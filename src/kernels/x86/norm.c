@@ -30,9 +30,10 @@ MDM_AVX512 void mdm_rmsnorm_avx512(float *y, const float *x, const float *w, int
 }
 
 MDM_AVX512 void mdm_conv1d_avx512(float *y, const float *x, const float *w, const float *b, int T,
-                                  int di, int K) {
+                                  int di, int K, int t0, int t1) {
+    (void)T;
     if (K > 8) {
-        mdm_conv1d_causal(y, x, w, b, T, di, K);
+        mdm_conv1d_ref_range(y, x, w, b, T, di, K, t0, t1);
         return;
     }
     const __m512i kidx = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
@@ -43,7 +44,7 @@ MDM_AVX512 void mdm_conv1d_avx512(float *y, const float *x, const float *w, cons
         for (int k = 0; k < K; k++) /* w[c + j][k] for the 16 channels */
             wk[k] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, w + (size_t)c * K + k, 4);
         const __m512 bv = b ? _mm512_maskz_loadu_ps(m, b + c) : _mm512_setzero_ps();
-        for (int t = 0; t < T; t++) {
+        for (int t = t0; t < t1; t++) {
             __m512 acc = bv;
             for (int k = 0; k < K; k++) {
                 const int s = t - K + 1 + k;

@@ -24,7 +24,7 @@ void mdm_silu_avx512(float *x, size_t n);
 void mdm_softplus_avx512(float *x, size_t n);
 void mdm_rmsnorm_avx512(float *y, const float *x, const float *w, int T, int d, float eps);
 void mdm_conv1d_avx512(float *y, const float *x, const float *w, const float *b, int T, int di,
-                       int K);
+                       int K, int t0, int t1);
 
 /* The F32 GEMM core shared by matmul and conv2d: C[i][j] = sum_k A[i][k] *
  * B[k][j] for i < M (rows of A, stride lda) and j < nc <= 32, where bp is
