@@ -8,7 +8,8 @@
  * changes that let src/kernels/ops.c split the work over threads:
  *  - matmul and conv2d take a workspace `ws` of mdm_kernels_ws_bytes();
  *  - the scan runs channels [c0, c1) only (c0, c1 multiples of
- *    MDM_SCAN_CHUNK, or c1 == di), conv1d tokens [t0, t1) only.
+ *    MDM_SCAN_CHUNK, or c1 == di), conv1d tokens [t0, t1) only, conv2d
+ *    output rows [oy0, oy1) only (all channels).
  * A set computes every output element the same way wherever the split
  * falls (no reduction across a split), so results do not depend on the
  * thread count. */
@@ -31,7 +32,7 @@ typedef struct {
     void (*silu)(float *x, size_t n);
     void (*softplus)(float *x, size_t n);
     void (*conv2d)(float *y, const float *x, const mdm_tensor *w, const float *b, int ci, int co,
-                   int h, int w_, int stride, void *ws);
+                   int h, int w_, int stride, void *ws, int oy0, int oy1);
     void (*upsample)(float *y, const float *x, int c, int h, int w);
     void (*groupnorm)(float *y, const float *x, const float *gamma, const float *beta, int c,
                       int hw, int groups, float eps);
@@ -62,6 +63,11 @@ void mdm_scan_ref_range(float *y, const float *x, const float *delta, const floa
  * windows reach back K-1 tokens), in ref/conv1d.c's operation order. */
 void mdm_conv1d_ref_range(float *y, const float *x, const float *w, const float *b, int T, int di,
                           int K, int t0, int t1);
+
+/* The scalar set's conv2d: output rows [oy0, oy1), ref/conv2d.c's order;
+ * ws holds ci*9 floats. */
+void mdm_conv2d_ref_range(float *y, const float *x, const mdm_tensor *w, const float *b, int ci,
+                          int co, int h, int w_, int stride, void *ws, int oy0, int oy1);
 
 /* The sets, for dispatch.c and the tests. */
 extern const mdm_kernels mdm_kernels_scalar;

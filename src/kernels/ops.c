@@ -215,18 +215,12 @@ static void vae_task(void *v, int i, int n) {
     const mdm_kernels *k = a->ex->k;
     const size_t hw = (size_t)a->h * a->wd;
     int lo, hi;
-    if (a->op == 0) {
-        const int oh = (a->h - 1) / a->stride + 1, ow = (a->wd - 1) / a->stride + 1;
-        share(a->co, 12, i, n, &lo, &hi);
-        if (hi <= lo)
-            return;
-        mdm_tensor rows = *a->w;
-        size_t rb = mdm_type_row_bytes(a->w->type, (size_t)a->w->ne[0]);
-        rows.data = (const unsigned char *)a->w->data + (size_t)lo * rb;
-        rows.ne[1] = hi - lo;
-        rows.nbytes = (size_t)(hi - lo) * rb;
-        k->conv2d(a->y + (size_t)lo * oh * ow, a->x, &rows, a->b ? a->b + lo : NULL, a->ci, hi - lo,
-                  a->h, a->wd, a->stride, ws_of(a->ex, i));
+    if (a->op == 0) { /* output rows: each thread builds the patches of its own rows */
+        const int oh = (a->h - 1) / a->stride + 1;
+        share(oh, 1, i, n, &lo, &hi);
+        if (hi > lo)
+            k->conv2d(a->y, a->x, a->w, a->b, a->ci, a->co, a->h, a->wd, a->stride,
+                      ws_of(a->ex, i), lo, hi);
     } else if (a->op == 1) {
         share(a->ci, 1, i, n, &lo, &hi);
         if (hi > lo)
@@ -249,8 +243,8 @@ void mdm_op_conv2d_3x3(const mdm_exec *ex, float *y, const float *x, const mdm_t
     }
     vae_args a = {.ex = ex, .y = y, .x = x, .w = w, .b = b, .ci = ci, .co = co, .h = h, .wd = w_,
                   .stride = stride, .op = 0};
-    const double pixels = (double)((h - 1) / stride + 1) * ((w_ - 1) / stride + 1);
-    run(ex, vae_task, &a, co / 12, 9.0 * ci * co * pixels);
+    const int oh = (h - 1) / stride + 1;
+    run(ex, vae_task, &a, oh, 9.0 * ci * co * oh * ((w_ - 1) / stride + 1));
 }
 
 void mdm_op_upsample2x(const mdm_exec *ex, float *y, const float *x, int c, int h, int w) {

@@ -5,9 +5,9 @@
  * caller's scratch (as before there were sets).  With an exec the scratch
  * argument is unused: each thread has its own workspace.
  *
- * Work is split where no sum crosses the split (tokens of a matmul, output
- * channels of a convolution, channels of the scan), so a result has the same
- * bits for any thread count. */
+ * Work is split where no sum crosses the split (tokens of a matmul or
+ * conv1d, output rows of a convolution, channels of the scan), so a result
+ * has the same bits for any thread count. */
 #ifndef MDM_KERNELS_OPS_H
 #define MDM_KERNELS_OPS_H
 #include "arena.h"

@@ -16,7 +16,8 @@ void mdm_scan_neon(float *y, const float *x, const float *delta, const float *A,
                    const float *C, int ld_bc, const float *D, int T, int di, int N, float *h,
                    int c0, int c1);
 void mdm_conv2d_neon(float *y, const float *x, const mdm_tensor *w, const float *b, int ci,
-                     int co, int h, int w_, int stride, void *ws);
+                     int co, int h, int w_, int stride, void *ws,
+                       int oy0, int oy1);
 
 /* C[i][j] = sum_k A[i][k] bp[k][j] (+ bias), i < M, j < nc <= 8; bp is a
  * packed panel [K][8]. */

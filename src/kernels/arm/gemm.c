@@ -13,7 +13,8 @@ static inline __attribute__((always_inline)) void tile(int mr, float *c, size_t 
     for (int i = 0; i < mr; i++)
         acc0[i] = acc1[i] = vdupq_n_f32(0.0f);
     for (int k = 0; k < K; k++) {
-        const float32x4_t b0 = vld1q_f32(bp + (size_t)k * 8), b1 = vld1q_f32(bp + (size_t)k * 8 + 4);
+        const float32x4_t b0 = vld1q_f32(bp + (size_t)k * 8);
+        const float32x4_t b1 = vld1q_f32(bp + (size_t)k * 8 + 4);
         for (int i = 0; i < mr; i++) {
             const float32x4_t av = vdupq_n_f32(a[(size_t)i * lda + k]);
             acc0[i] = mdm_fma4(acc0[i], av, b0);

@@ -63,7 +63,8 @@ static void unpack_row(int8_t *wq, float *sw, const mdm_tensor *w, int o, int nb
             const mdm_block_q4_0 *blk = (const mdm_block_q4_0 *)row + b;
             memcpy(&dh, &blk->d, 2);
             uint8x16_t q = vld1q_u8(blk->qs);
-            int8x16_t lo = vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, vdupq_n_u8(15))), vdupq_n_s8(8));
+            int8x16_t lo =
+                vsubq_s8(vreinterpretq_s8_u8(vandq_u8(q, vdupq_n_u8(15))), vdupq_n_s8(8));
             int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), vdupq_n_s8(8));
             vst1q_s8(wq + b * 32, lo);
             vst1q_s8(wq + b * 32 + 16, hi);

@@ -17,7 +17,8 @@ void mdm_gemm_panel_avx2(float *c, size_t ldc, const float *a, size_t lda, const
 void mdm_matmul_avx2(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
                      void *ws);
 void mdm_conv2d_avx2(float *y, const float *x, const mdm_tensor *w, const float *b, int ci, int co,
-                     int h, int w_, int stride, void *ws);
+                     int h, int w_, int stride, void *ws,
+                       int oy0, int oy1);
 void mdm_scan_avx2(float *y, const float *x, const float *delta, const float *A, const float *B,
                    const float *C, int ld_bc, const float *D, int T, int di, int N, float *h,
                    int c0, int c1);

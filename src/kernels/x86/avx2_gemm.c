@@ -107,9 +107,9 @@ static void im2col16(float *bp, const float *x, int ci, int h, int w, int stride
 }
 
 static void conv_rows(float *y, const float *x, const float *a, const float *b, int m, int ci,
-                      int h, int w_, int stride, float *bp) {
+                      int h, int w_, int stride, float *bp, int oy0, int oy1) {
     const int oh = (h - 1) / stride + 1, ow = (w_ - 1) / stride + 1, K = ci * 9;
-    for (int oy = 0; oy < oh; oy++)
+    for (int oy = oy0; oy < oy1; oy++)
         for (int ox0 = 0; ox0 < ow; ox0 += 16) {
             const int nc = ow - ox0 < 16 ? ow - ox0 : 16;
             im2col16(bp, x, ci, h, w_, stride, oy, ox0, nc);
@@ -119,12 +119,12 @@ static void conv_rows(float *y, const float *x, const float *a, const float *b, 
 }
 
 void mdm_conv2d_avx2(float *y, const float *x, const mdm_tensor *w, const float *b, int ci, int co,
-                     int h, int w_, int stride, void *ws) {
+                     int h, int w_, int stride, void *ws, int oy0, int oy1) {
     const int K = ci * 9, rows_max = 48;
     const size_t plane = (size_t)((h - 1) / stride + 1) * (size_t)((w_ - 1) / stride + 1);
     float *bp = (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63), *rows = bp + (size_t)K * 16;
     if (w->type == MDM_TYPE_F32) {
-        conv_rows(y, x, w->data, b, co, ci, h, w_, stride, bp);
+        conv_rows(y, x, w->data, b, co, ci, h, w_, stride, bp, oy0, oy1);
         return;
     }
     const size_t rb = mdm_type_row_bytes(w->type, (size_t)K);
@@ -133,7 +133,8 @@ void mdm_conv2d_avx2(float *y, const float *x, const mdm_tensor *w, const float 
         for (int r = 0; r < nr; r++)
             mdm_dequantize_row(w->type, (const unsigned char *)w->data + (size_t)(o0 + r) * rb,
                                rows + (size_t)r * K, (size_t)K);
-        conv_rows(y + (size_t)o0 * plane, x, rows, b ? b + o0 : NULL, nr, ci, h, w_, stride, bp);
+        conv_rows(y + (size_t)o0 * plane, x, rows, b ? b + o0 : NULL, nr, ci, h, w_, stride, bp,
+                  oy0, oy1);
     }
 }
 #endif

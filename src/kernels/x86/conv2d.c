@@ -47,10 +47,10 @@ MDM_AVX512 static void im2col(float *bp, const float *x, int ci, int h, int w, i
 
 /* All pixels for m weight rows a [m][ci*9] (F32) into y [m][oh][ow]. */
 static void conv_rows(float *y, const float *x, const float *a, const float *b, int m, int ci,
-                      int h, int w_, int stride, float *bp) {
+                      int h, int w_, int stride, float *bp, int oy0, int oy1) {
     const int oh = (h - 1) / stride + 1, ow = (w_ - 1) / stride + 1, K = ci * 9;
     const size_t plane = (size_t)oh * ow;
-    for (int oy = 0; oy < oh; oy++)
+    for (int oy = oy0; oy < oy1; oy++)
         for (int ox0 = 0; ox0 < ow; ox0 += 32) {
             const int nc = ow - ox0 < 32 ? ow - ox0 : 32;
             im2col(bp, x, ci, h, w_, stride, oy, ox0, nc);
@@ -60,18 +60,18 @@ static void conv_rows(float *y, const float *x, const float *a, const float *b, 
 }
 
 void mdm_conv2d_avx512(float *y, const float *x, const mdm_tensor *w, const float *b, int ci,
-                       int co, int h, int w_, int stride, void *ws) {
+                       int co, int h, int w_, int stride, void *ws, int oy0, int oy1) {
     const int K = ci * 9;
     float *bp = (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63);
     float *rows = bp + (size_t)K * 32;
     if (w->type == MDM_TYPE_F32) {
-        conv_rows(y, x, w->data, b, co, ci, h, w_, stride, bp);
+        conv_rows(y, x, w->data, b, co, ci, h, w_, stride, bp, oy0, oy1);
         return;
     }
     const size_t rb = mdm_type_row_bytes(w->type, (size_t)K);
     for (int r = 0; r < co; r++)
         mdm_dequantize_row(w->type, (const unsigned char *)w->data + (size_t)r * rb,
                            rows + (size_t)r * K, (size_t)K);
-    conv_rows(y, x, rows, b, co, ci, h, w_, stride, bp);
+    conv_rows(y, x, rows, b, co, ci, h, w_, stride, bp, oy0, oy1);
 }
 #endif

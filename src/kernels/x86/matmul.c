@@ -158,9 +158,9 @@ MDM_AVX512_INLINE void int8_tile(int mo, float *y, int ldy, int n_tok, const uns
         for (int k4 = 0; k4 < 8; k4++)
             xv[k4] = _mm512_load_si512((const void *)(xg + k4 * 64));
         const __m512 sx = _mm512_load_ps((const float *)(xg + 512));
-        const __m512i init = _mm512_sub_epi32(
-            _mm512_setzero_si512(),
-            _mm512_sll_epi32(_mm512_load_si512((const void *)(xg + 576)), _mm_cvtsi32_si128(shift)));
+        const __m512i sums = _mm512_load_si512((const void *)(xg + 576));
+        const __m512i off = _mm512_sll_epi32(sums, _mm_cvtsi32_si128(shift));
+        const __m512i init = _mm512_sub_epi32(_mm512_setzero_si512(), off);
 #pragma GCC unroll 8
         for (int r = 0; r < mo; r++) {
             const i32_load *wb = (const i32_load *)(wq + ((size_t)r * nb + b) * 32);

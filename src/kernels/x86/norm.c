@@ -23,8 +23,8 @@ MDM_AVX512 void mdm_rmsnorm_avx512(float *y, const float *x, const float *w, int
         for (int i = 0; i < d; i += 16) {
             const __mmask16 m = tail_mask(d - i);
             __m512 v = _mm512_maskz_loadu_ps(m, xt + i);
-            _mm512_mask_storeu_ps(yt + i, m,
-                                  _mm512_mul_ps(_mm512_mul_ps(v, rv), _mm512_maskz_loadu_ps(m, w + i)));
+            const __m512 wv = _mm512_maskz_loadu_ps(m, w + i);
+            _mm512_mask_storeu_ps(yt + i, m, _mm512_mul_ps(_mm512_mul_ps(v, rv), wv));
         }
     }
 }

@@ -19,7 +19,8 @@ void mdm_scan_avx512(float *y, const float *x, const float *delta, const float *
                      const float *C, int ld_bc, const float *D, int T, int di, int N, float *h,
                      int c0, int c1);
 void mdm_conv2d_avx512(float *y, const float *x, const mdm_tensor *w, const float *b, int ci,
-                       int co, int h, int w_, int stride, void *ws);
+                       int co, int h, int w_, int stride, void *ws,
+                       int oy0, int oy1);
 void mdm_silu_avx512(float *x, size_t n);
 void mdm_softplus_avx512(float *x, size_t n);
 void mdm_rmsnorm_avx512(float *y, const float *x, const float *w, int T, int d, float eps);
