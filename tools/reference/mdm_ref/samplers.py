@@ -98,15 +98,19 @@ class Sampler:
     """Runs the four tasks on a Denoiser for a batch of independent samples. Sample k behaves
     exactly as a batch of one with seed seeds[k] (its own streams), so evaluation can batch."""
 
-    def __init__(self, den):
+    def __init__(self, den, scan=None):
+        """scan: the selective-scan function (default: the sequential reference); evaluation
+        passes the fused one, which computes the same recurrence in fewer, larger ops."""
+        from .mamba import selective_scan_seq
         self.den = den
         self.cfg = den.cfg
+        self.scan = scan or selective_scan_seq
 
     @torch.no_grad()
     def forward(self, lat, tokens, t_img, t_txt, task):
         B = lat.shape[0]
         f = lambda v: torch.full((B,), float(v))
-        return self.den(lat, tokens, f(t_img), f(t_txt), torch.full((B,), task, dtype=torch.long))
+        return self.den(lat, tokens, f(t_img), f(t_txt), torch.full((B,), task, dtype=torch.long), self.scan)
 
     @torch.no_grad()
     def image_velocity(self, lat, tokens, t, task, guidance):
@@ -119,7 +123,7 @@ class Sampler:
         ti = torch.full((2 * B,), float(t))
         tt = torch.cat([torch.zeros(B), torch.ones(B)])
         tk = torch.full((2 * B,), task, dtype=torch.long)
-        v, _ = self.den(torch.cat([lat, lat]), torch.cat([tokens, unc]), ti, tt, tk)
+        v, _ = self.den(torch.cat([lat, lat]), torch.cat([tokens, unc]), ti, tt, tk, self.scan)
         return guide(v[:B], v[B:], guidance)
 
     def noise(self, seeds):
