@@ -94,3 +94,11 @@ fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS)): $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(CSTD) $(WARN) -I. -Isrc -Iports $(FUZZ_FLAGS) $< $(FUZZ_SRC) -lm -o $@
+
+# ---- mdm-eval: caption/VQA accuracy and q8_0/q4_0 agreement on Fashion-MNIST ----
+# build/mdm-eval (tools/eval) uses the public API and src/image only;
+# tests/suites/eval.sh runs it.  Threads: one context per thread (pthreads).
+EVAL_SRC := $(wildcard tools/eval/*.c)
+all: $(if $(EVAL_SRC),$(BUILD)/mdm-eval)
+$(BUILD)/mdm-eval: $(call obj,$(EVAL_SRC)) $(BUILD)/libmdm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -pthread -o $@
