@@ -1,6 +1,7 @@
 /* Hyper-parameter limits, the tensor list a model implies, and the type
  * policy of docs/FORMAT.md. */
 #include "model/arch.h"
+#include <stddef.h>
 #include "model/errmsg.h"
 #include <math.h>
 #include <stdarg.h>
@@ -204,3 +205,13 @@ uint32_t mdm_file_type_of(mdm_type t) {
     }
     return 0;
 }
+
+const mdm_hparam_int mdm_hparam_ints[MDM_N_HPARAM_INTS] = {
+#define I(k, f) {"mdm." k, offsetof(mdm_hparams, f)}
+    I("image_size", image_size), I("image_channels", image_channels),
+    I("vae_factor", vae_factor), I("latent_channels", latent_channels),
+    I("patch_size", patch_size), I("text_len", text_len), I("vocab_size", vocab_size),
+    I("d_model", d_model), I("n_layer", n_layer), I("expand", expand),
+    I("d_state", d_state), I("d_conv", d_conv), I("dt_rank", dt_rank),
+#undef I
+};

@@ -48,4 +48,10 @@ mdm_type mdm_arch_pick_type(const mdm_tensor_spec *s, mdm_type requested);
 
 /* general.file_type (llama.cpp's numbering) for a requested type, and back. */
 uint32_t mdm_file_type_of(mdm_type t);
+
+/* The integer hyper-parameters as GGUF keys and their place in mdm_hparams:
+ * one table for the loader (hparams_read.c) and the writer (mdm-convert). */
+typedef struct { const char *key; size_t off; } mdm_hparam_int;
+#define MDM_N_HPARAM_INTS 13
+extern const mdm_hparam_int mdm_hparam_ints[MDM_N_HPARAM_INTS];
 #endif

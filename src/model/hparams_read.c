@@ -62,18 +62,11 @@ mdm_status mdm_read_hparams(const mdm_gguf *g, mdm_model *m, char *err, size_t l
         return st;
     if (m->file_type != 0 && m->file_type != 1 && m->file_type != 2 && m->file_type != 7)
         return mdm_err(err, len, MDM_ERR_BAD_VALUE, "general.file_type = %u", m->file_type);
-    static const struct { const char *key; size_t off; } ints[] = {
-#define I(k, f) {"mdm." k, offsetof(mdm_hparams, f)}
-        I("image_size", image_size), I("image_channels", image_channels),
-        I("vae_factor", vae_factor), I("latent_channels", latent_channels),
-        I("patch_size", patch_size), I("text_len", text_len), I("vocab_size", vocab_size),
-        I("d_model", d_model), I("n_layer", n_layer), I("expand", expand),
-        I("d_state", d_state), I("d_conv", d_conv), I("dt_rank", dt_rank),
-#undef I
-    };
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
-        if ((st = get_int(g, ints[i].key, (int *)((char *)hp + ints[i].off), err, len)))
+    for (size_t i = 0; i < MDM_N_HPARAM_INTS; i++) {
+        const mdm_hparam_int *k = &mdm_hparam_ints[i];
+        if ((st = get_int(g, k->key, (int *)((char *)hp + k->off), err, len)))
             return st;
+    }
     if ((st = mdm_gguf_get_f32(g, "mdm.norm_eps", &hp->norm_eps, err, len)) ||
         (st = mdm_gguf_get_f32(g, "mdm.vae.scaling_factor", &hp->vae_scaling_factor, err, len)) ||
         (st = mdm_gguf_get_f32(g, "mdm.vae.gn_eps", &hp->vae_gn_eps, err, len)))

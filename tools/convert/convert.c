@@ -56,17 +56,10 @@ static void write_keys(gw_writer *w, const cv_source *src, mdm_type type) {
     gw_str(w, "general.name", src->name);
     gw_u32(w, "general.file_type", mdm_file_type_of(type));
     gw_u32(w, "mdm.format_version", MDM_FORMAT_VERSION);
-    static const struct { const char *key; size_t off; } ints[] = {
-#define I(k, f) {"mdm." k, offsetof(mdm_hparams, f)}
-        I("image_size", image_size), I("image_channels", image_channels),
-        I("vae_factor", vae_factor), I("latent_channels", latent_channels),
-        I("patch_size", patch_size), I("text_len", text_len), I("vocab_size", vocab_size),
-        I("d_model", d_model), I("n_layer", n_layer), I("expand", expand),
-        I("d_state", d_state), I("d_conv", d_conv), I("dt_rank", dt_rank),
-#undef I
-    };
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++)
-        gw_u32(w, ints[i].key, (uint32_t) * (const int *)((const char *)hp + ints[i].off));
+    for (size_t i = 0; i < MDM_N_HPARAM_INTS; i++) {
+        const mdm_hparam_int *k = &mdm_hparam_ints[i];
+        gw_u32(w, k->key, (uint32_t) * (const int *)((const char *)hp + k->off));
+    }
     gw_f32(w, "mdm.norm_eps", hp->norm_eps);
     gw_f32(w, "mdm.vae.scaling_factor", hp->vae_scaling_factor);
     gw_f32(w, "mdm.vae.gn_eps", hp->vae_gn_eps);
