@@ -203,7 +203,12 @@ size_t mdm_ctx_text_cap(const mdm_ctx *ctx);
 
 /* ---- tasks ------------------------------------------------------------ */
 typedef enum { MDM_SAMPLER_EULER = 0, MDM_SAMPLER_HEUN = 1 } mdm_image_sampler;
-typedef enum { MDM_TEXT_ANALYTIC = 0, MDM_TEXT_EULER = 1 } mdm_text_sampler;
+/* Text samplers.  ANALYTIC and EULER are the spec's SEDD steps (random, by
+ * seed).  CONFIDENT (the default) is deterministic: on the same grid, each
+ * step unmasks the positions whose most likely piece is most probable, as
+ * many as the schedule unmasks on average, so the text is the model's best
+ * reading rather than one sampled mode (see docs/MODEL.md). */
+typedef enum { MDM_TEXT_ANALYTIC = 0, MDM_TEXT_EULER = 1, MDM_TEXT_CONFIDENT = 2 } mdm_text_sampler;
 
 #define MDM_MAX_STEPS 1000
 
@@ -211,7 +216,7 @@ typedef struct {
     int steps;                      /* image steps, 1..MDM_MAX_STEPS (default 20) */
     mdm_image_sampler sampler;      /* default Euler */
     int text_steps;                 /* text steps, 1..MDM_MAX_STEPS (default 16) */
-    mdm_text_sampler text_sampler;  /* default analytic (Tweedie tau-leaping) */
+    mdm_text_sampler text_sampler;  /* default confident (deterministic, confidence-first) */
     float guidance;                 /* classifier-free guidance scale; 1 = off (default 1) */
     float shift;                    /* image time grid shift s > 0 (default 1: uniform) */
     uint64_t seed;                  /* same seed, same result as the reference (default 0) */

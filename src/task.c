@@ -10,7 +10,7 @@
 
 mdm_gen_params mdm_gen_params_init(void) {
     mdm_gen_params p = {.steps = 20, .sampler = MDM_SAMPLER_EULER, .text_steps = 16,
-                        .text_sampler = MDM_TEXT_ANALYTIC, .guidance = 1.0f, .shift = 1.0f};
+                        .text_sampler = MDM_TEXT_CONFIDENT, .guidance = 1.0f, .shift = 1.0f};
     return p;
 }
 
@@ -18,7 +18,8 @@ static int gen_params_ok(const mdm_gen_params *p) {
     return p->steps >= 1 && p->steps <= MDM_MAX_STEPS && p->text_steps >= 1 &&
            p->text_steps <= MDM_MAX_STEPS &&
            (p->sampler == MDM_SAMPLER_EULER || p->sampler == MDM_SAMPLER_HEUN) &&
-           (p->text_sampler == MDM_TEXT_ANALYTIC || p->text_sampler == MDM_TEXT_EULER) &&
+           (p->text_sampler == MDM_TEXT_ANALYTIC || p->text_sampler == MDM_TEXT_EULER ||
+            p->text_sampler == MDM_TEXT_CONFIDENT) &&
            isfinite(p->guidance) && isfinite(p->shift) && p->shift > 0.0f;
 }
 
@@ -149,7 +150,7 @@ static mdm_status text_from_mask(task_run *r, int32_t *tokens) {
     r->latent = r->s.x;
     r->total = p->text_steps + 1;
     mdm_status st = mdm_sedd_sample(tokens, r->s.frozen, hp->text_len, hp->vocab_size,
-                                    p->text_steps, p->text_sampler == MDM_TEXT_ANALYTIC, p->seed,
+                                    p->text_steps, p->text_sampler, p->seed,
                                     score, r, r->s.tgrid, r->s.text);
     return st == MDM_OK ? report(r, r->total, r->total) : st;
 }
@@ -262,9 +263,13 @@ static mdm_status joint_loop(task_run *r) {
         if ((st = mdm_ctx_forward(r->ctx, &io, 1)) != MDM_OK)
             break;
         mdm_flow_euler_step(r->s.x, r->s.v, r->n, ti[k], ti[k + 1]);
-        mdm_sedd_draw_gumbel(&rng, g, Lt, V);
-        mdm_sedd_step(tok, s, g, r->s.frozen, Lt, V, mdm_sedd_dsigma(tt[k], tt[k + 1]),
-                      p->text_sampler == MDM_TEXT_ANALYTIC, row);
+        if (p->text_sampler == MDM_TEXT_CONFIDENT) {
+            mdm_sedd_confident_step(tok, s, r->s.frozen, Lt, V, Lt, tt[k + 1], g);
+        } else {
+            mdm_sedd_draw_gumbel(&rng, g, Lt, V);
+            mdm_sedd_step(tok, s, g, r->s.frozen, Lt, V, mdm_sedd_dsigma(tt[k], tt[k + 1]),
+                          p->text_sampler == MDM_TEXT_ANALYTIC, row);
+        }
         st = report(r, k + 1, steps + 1);
     }
     if (st == MDM_OK) {

@@ -344,7 +344,7 @@ static void sedd_loop(void) {
     double grid[STEPS + 1];
     float scr[2 * Lt * (V + 1) + V + 1];
     fake_net f = {V, Lt, 0, 0};
-    CHECK(mdm_sedd_sample(a, frozen, Lt, V, STEPS, 1, 9, fake_score, &f, grid, scr) == MDM_OK);
+    CHECK(mdm_sedd_sample(a, frozen, Lt, V, STEPS, MDM_TEXT_ANALYTIC, 9, fake_score, &f, grid, scr) == MDM_OK);
     CHECK(f.calls == STEPS + 1 && f.last_t == (float)MDM_SEDD_T_MIN);
     CHECK(a[0] == 4 && a[1] == 1);
     for (int i = 0; i < Lt; i++)

@@ -81,24 +81,66 @@ void mdm_sedd_final(int32_t *tokens, const float *s, const unsigned char *frozen
             tokens[i] = argmax_first(s + (size_t)i * (V + 1), V);
 }
 
+int mdm_sedd_confident_keep(int n_maskable, double t_next) {
+    return (int)floor(n_maskable * t_next + 0.5);
+}
+
+/* log of the largest probability of a row over the non-MASK pieces, -log sum
+ * e^{s_y - max}, in double as the reference, rounded to float. */
+static float confidence(const float *row, int V) {
+    float m = row[0];
+    for (int y = 1; y < V; y++)
+        m = row[y] > m ? row[y] : m;
+    double sum = 0.0;
+    for (int y = 0; y < V; y++)
+        sum += exp((double)row[y] - (double)m);
+    return (float)-log(sum);
+}
+
+void mdm_sedd_confident_step(int32_t *tokens, const float *s, const unsigned char *frozen,
+                             int Lt, int V, int n_maskable, double t_next, float *conf) {
+    const int V1 = V + 1;
+    int masked = 0;
+    for (int i = 0; i < Lt; i++) {
+        conf[i] = 0.0f;
+        if (moves(tokens, frozen, i, V)) {
+            conf[i] = confidence(s + (size_t)i * V1, V);
+            masked++;
+        }
+    }
+    /* the surest first; ties go to the lower position (strict >) */
+    for (int n = masked - mdm_sedd_confident_keep(n_maskable, t_next); n > 0; n--) {
+        int best = -1;
+        for (int i = 0; i < Lt; i++)
+            if (moves(tokens, frozen, i, V) && (best < 0 || conf[i] > conf[best]))
+                best = i;
+        tokens[best] = argmax_first(s + (size_t)best * V1, V);
+    }
+}
+
 mdm_status mdm_sedd_sample(int32_t *tokens, const unsigned char *frozen, int Lt, int V, int steps,
-                           int analytic, uint64_t seed, mdm_score_fn score, void *user,
-                           double *grid, float *scratch) {
+                           mdm_text_sampler sampler, uint64_t seed, mdm_score_fn score,
+                           void *user, double *grid, float *scratch) {
     const size_t n = (size_t)Lt * (size_t)(V + 1);
     float *s = scratch, *g = scratch + n, *p = scratch + 2 * n;
     mdm_pcg32 rng;
     mdm_pcg32_seed(&rng, seed, MDM_STREAM_TEXT);
+    int n_maskable = 0;
     for (int i = 0; i < Lt; i++)
         if (!(frozen && frozen[i]))
-            tokens[i] = V;
+            tokens[i] = V, n_maskable++;
     mdm_sedd_grid(grid, steps);
     for (int k = 0; k < steps; k++) {
         mdm_status st = score(user, tokens, (float)grid[k], s);
         if (st != MDM_OK)
             return st;
+        if (sampler == MDM_TEXT_CONFIDENT) { /* g (unused here) holds the Lt confidences */
+            mdm_sedd_confident_step(tokens, s, frozen, Lt, V, n_maskable, grid[k + 1], g);
+            continue;
+        }
         mdm_sedd_draw_gumbel(&rng, g, Lt, V);
         mdm_sedd_step(tokens, s, g, frozen, Lt, V, mdm_sedd_dsigma(grid[k], grid[k + 1]),
-                      analytic, p);
+                      sampler == MDM_TEXT_ANALYTIC, p);
     }
     mdm_status st = score(user, tokens, (float)grid[steps], s);
     if (st == MDM_OK)

@@ -46,6 +46,18 @@ void mdm_sedd_step(int32_t *tokens, const float *s, const float *gumbel,
  * s_y over y < V (the first on ties). */
 void mdm_sedd_final(int32_t *tokens, const float *s, const unsigned char *frozen, int Lt, int V);
 
+/* Positions left masked after a confident step to t_next, of n_maskable:
+ * floor(n_maskable t_next + 1/2) in double (the share the schedule leaves). */
+int mdm_sedd_confident_keep(int n_maskable, double t_next);
+
+/* Confidence-first step (MDM_TEXT_CONFIDENT, deterministic): of the masked,
+ * non-frozen positions, all but mdm_sedd_confident_keep(n_maskable, t_next)
+ * become their most likely non-MASK piece, the most confident first (the
+ * largest probability of that piece, computed as float(-log sum_y
+ * e^{s_y - max}) in double; ties: the lower position).  conf: Lt floats. */
+void mdm_sedd_confident_step(int32_t *tokens, const float *s, const unsigned char *frozen,
+                             int Lt, int V, int n_maskable, double t_next, float *conf);
+
 /* Writes s_out[Lt][V+1] = the parameterised log-scores for tokens at text
  * time t.  A status other than MDM_OK stops the sampler, which returns it. */
 typedef mdm_status (*mdm_score_fn)(void *user, const int32_t *tokens, float t, float *s_out);
@@ -55,6 +67,6 @@ typedef mdm_status (*mdm_score_fn)(void *user, const int32_t *tokens, float t, f
  * then the final step at T_MIN.  tokens: in, the frozen ones; out, the text.
  * grid: steps + 1 doubles; scratch: 2 Lt (V+1) + V + 1 floats. */
 mdm_status mdm_sedd_sample(int32_t *tokens, const unsigned char *frozen, int Lt, int V, int steps,
-                           int analytic, uint64_t seed, mdm_score_fn score, void *user,
-                           double *grid, float *scratch);
+                           mdm_text_sampler sampler, uint64_t seed, mdm_score_fn score,
+                           void *user, double *grid, float *scratch);
 #endif

@@ -76,6 +76,32 @@ def text_step(tokens, log_score, dsigma, gumbel, frozen, mask_id, analytic=True)
     return torch.where(move, choice, tokens)
 
 
+def confident_keep(n_maskable, t_next):
+    """How many positions stay masked after a confident step to t_next: the share the
+    absorbing schedule leaves masked, floor(M t_next + 1/2), computed in double."""
+    return int(math.floor(n_maskable * t_next + 0.5))
+
+
+def text_confident_step(tokens, log_score, frozen, mask_id, n_maskable, t_next):
+    """Confidence-first step (deterministic; the CLI's default for captions and answers):
+    of the masked, non-frozen positions, unmask all but confident_keep(M, t_next), those whose
+    most likely piece is most probable first (probability over the non-MASK pieces; ties:
+    the lower position), each to that piece. tokens [Lt], log_score [Lt,V+1], frozen [Lt].
+
+    Why: the spec's samplers unmask positions independently in random order, so a short
+    template's EOS can land where a long template puts the class word ("a black and white
+    photo of a" + EOS); committing the surest positions first conditions every later choice."""
+    s = log_score[..., :mask_id].double()
+    best = torch.argmax(log_score[..., :mask_id], -1)
+    conf = (s.max(-1).values - torch.logsumexp(s, -1)).float().tolist()  # as the runtime: float
+    masked = [i for i in range(tokens.shape[-1]) if int(tokens[i]) == mask_id and not bool(frozen[i])]
+    n = len(masked) - confident_keep(n_maskable, t_next)
+    out = tokens.clone()
+    for i in sorted(masked, key=lambda i: (-conf[i], i))[:max(n, 0)]:
+        out[i] = best[i]
+    return out
+
+
 def text_final(tokens, log_score, frozen, mask_id):
     """At t_min every remaining MASK becomes its most likely non-MASK piece (deterministic)."""
     best = torch.argmax(log_score[..., :mask_id], -1)
@@ -140,27 +166,34 @@ class Sampler:
             x = heun_step(x, v, ts[i], ts[i + 1], vel) if sampler == "heun" else euler_step(x, v, ts[i], ts[i + 1])
         return x
 
-    def text_from_mask(self, lat, tokens, frozen, task, seeds, steps, analytic=True):
-        """Generate the non-frozen positions of tokens [B,Lt] from MASK, latents clean."""
+    def text_from_mask(self, lat, tokens, frozen, task, seeds, steps, analytic=True, mode=None):
+        """Generate the non-frozen positions of tokens [B,Lt] from MASK, latents clean.
+        mode: "analytic" | "euler" | "confident" (default: analytic or euler by `analytic`)."""
         from .pcg32 import PCG32Batch
         cfg = self.cfg
+        mode = mode or ("analytic" if analytic else "euler")
         V1, Lt = cfg.vocab_size + 1, cfg.text_len
         rng = PCG32Batch([int(s) for s in seeds], STREAM_TEXT)
         x = torch.where(frozen, tokens, torch.full_like(tokens, cfg.mask_id))
+        n_maskable = (~frozen).sum(-1).tolist()
         ts = text_grid(steps)
         for i in range(steps):
             _, s = self.forward(lat, x, 0.0, ts[i], task)
+            if mode == "confident":
+                x = torch.stack([text_confident_step(x[k], s[k], frozen[k], cfg.mask_id, n_maskable[k], ts[i + 1])
+                                 for k in range(x.shape[0])])
+                continue
             g = torch.from_numpy(rng.gumbels(Lt * V1)).reshape(-1, Lt, V1)
-            x = text_step(x, s, _dsigma(ts[i], ts[i + 1]), g, frozen, cfg.mask_id, analytic)
+            x = text_step(x, s, _dsigma(ts[i], ts[i + 1]), g, frozen, cfg.mask_id, mode == "analytic")
         _, s = self.forward(lat, x, 0.0, ts[-1], task)
         return text_final(x, s, frozen, cfg.mask_id)
 
-    def caption(self, lat, seeds, steps=16, analytic=True):
+    def caption(self, lat, seeds, steps=16, analytic=True, mode=None):
         B, Lt = lat.shape[0], self.cfg.text_len
         zeros = torch.zeros(B, Lt, dtype=torch.long)
-        return self.text_from_mask(lat, zeros, zeros.bool(), TASK_CAPTION, seeds, steps, analytic)
+        return self.text_from_mask(lat, zeros, zeros.bool(), TASK_CAPTION, seeds, steps, analytic, mode)
 
-    def vqa(self, lat, question_ids, seeds, steps=16, analytic=True):
+    def vqa(self, lat, question_ids, seeds, steps=16, analytic=True, mode=None):
         """question_ids: a list of B id lists; the answer fills the positions after each."""
         B, Lt = lat.shape[0], self.cfg.text_len
         q = torch.zeros(B, Lt, dtype=torch.long)
@@ -168,9 +201,9 @@ class Sampler:
         for k, ids in enumerate(question_ids):
             q[k, :len(ids)] = torch.tensor(ids)
             frozen[k, :len(ids)] = True
-        return self.text_from_mask(lat, q, frozen, TASK_VQA, seeds, steps, analytic)
+        return self.text_from_mask(lat, q, frozen, TASK_VQA, seeds, steps, analytic, mode)
 
-    def joint(self, seeds, steps=20, analytic=True):
+    def joint(self, seeds, steps=20, analytic=True, mode=None):
         """Image and text both from noise, one model call per step, then the final text step."""
         from .pcg32 import PCG32Batch
         cfg = self.cfg
@@ -181,10 +214,15 @@ class Sampler:
         frozen = torch.zeros(B, Lt, dtype=torch.bool)
         tok = torch.full((B, Lt), cfg.mask_id, dtype=torch.long)
         ti, tt = image_grid(steps), text_grid(steps)
+        mode = mode or ("analytic" if analytic else "euler")
         for i in range(steps):
             v, s = self.forward(x, tok, ti[i], tt[i], TASK_JOINT)
             x = euler_step(x, v, ti[i], ti[i + 1])
+            if mode == "confident":
+                tok = torch.stack([text_confident_step(tok[k], s[k], frozen[k], cfg.mask_id, Lt, tt[i + 1])
+                                   for k in range(B)])
+                continue
             g = torch.from_numpy(rng.gumbels(Lt * V1)).reshape(B, Lt, V1)
-            tok = text_step(tok, s, _dsigma(tt[i], tt[i + 1]), g, frozen, cfg.mask_id, analytic)
+            tok = text_step(tok, s, _dsigma(tt[i], tt[i + 1]), g, frozen, cfg.mask_id, mode == "analytic")
         _, s = self.forward(x, tok, 0.0, tt[-1], TASK_JOINT)
         return x, text_final(tok, s, frozen, cfg.mask_id)
