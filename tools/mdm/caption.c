@@ -10,7 +10,9 @@
     "                          (letterboxed on black, colour to gray by BT.601)\n"          \
     "  --seed S                seed (default 0)\n"                                         \
     "  --steps N               text steps, 1..1000 (default 16)\n"                         \
-    "  --sampler analytic|euler  text sampler (default analytic)\n"                        \
+    "  --sampler confident|analytic|euler\n"                                               \
+    "                          text sampler (default confident: deterministic, the model's\n" \
+    "                          best text; analytic/euler: the spec's SEDD steps, by seed)\n" \
     "  --json                  print {\"text\": ...} as JSON\n"                            \
     "\n"                                                                                    \
     "exit status: 0 ok, 2 usage, 3 bad input (model, image, question), 4 internal error\n"
@@ -18,7 +20,7 @@
 static const char caption_usage[] = "usage: mdm caption -i IMAGE [options]\n\n" COMMON_OPTIONS;
 static const char vqa_usage[] =
     "usage: mdm vqa -i IMAGE -q QUESTION [options]\n\n"
-    "  -q, --question TEXT     e.g. \"is this footwear?\"\n" COMMON_OPTIONS;
+    "  -q, --question TEXT     e.g. \"is this footwear?\" (lowercased as a prompt is)\n" COMMON_OPTIONS;
 
 typedef struct {
     const char *cmd, *usage, *model, *image, *question;
@@ -44,9 +46,13 @@ static int parse(int argc, char **argv, text_args *a) {
         !cli_int(a->cmd, a->usage, "--steps", steps, 1, MDM_MAX_STEPS, &n))
         return EXIT_USAGE;
     a->p.text_steps = (int)n;
-    if (sampler && strcmp(sampler, "analytic") && strcmp(sampler, "euler"))
-        return cli_usage_error(a->cmd, a->usage, "--sampler must be analytic or euler");
-    a->p.text_sampler = sampler && !strcmp(sampler, "euler") ? MDM_TEXT_EULER : MDM_TEXT_ANALYTIC;
+    if (sampler && strcmp(sampler, "confident") && strcmp(sampler, "analytic") &&
+        strcmp(sampler, "euler"))
+        return cli_usage_error(a->cmd, a->usage, "--sampler must be confident, analytic or euler");
+    if (sampler)
+        a->p.text_sampler = !strcmp(sampler, "euler")      ? MDM_TEXT_EULER
+                            : !strcmp(sampler, "analytic") ? MDM_TEXT_ANALYTIC
+                                                           : MDM_TEXT_CONFIDENT;
     if (!a->image)
         return cli_usage_error(a->cmd, a->usage, "-i IMAGE is required");
     if (a->vqa && !a->question)
@@ -63,11 +69,13 @@ static int run(const text_args *a, cli_session *s) {
     char *text = malloc(cap);
     mdm_gen_params p = a->p;
     p.progress = cli_progress, p.user = (void *)a->cmd;
-    mdm_status st = !text ? MDM_ERR_NO_MEMORY
+    char *question = a->vqa ? cli_plain_text(a->question) : NULL;
+    mdm_status st = !text || (a->vqa && !question) ? MDM_ERR_NO_MEMORY
                     : a->vqa
-                        ? mdm_vqa(s->ctx, px, s->n_pixels, a->question, strlen(a->question), &p,
-                                  text, cap, &len)
+                        ? mdm_vqa(s->ctx, px, s->n_pixels, question, strlen(question), &p, text,
+                                  cap, &len)
                         : mdm_caption(s->ctx, px, s->n_pixels, &p, text, cap, &len);
+    free(question);
     cli_progress_done();
     if (st == MDM_OK && a->json) {
         printf("{\"text\": ");

@@ -70,4 +70,9 @@ double cli_now_ms(void);
 /* Prints s as a JSON string literal. */
 void cli_json_string(FILE *f, const char *s);
 
+/* A prompt or question as the demo model's lowercase vocabulary knows it
+ * (ASCII lowercased, spaces and a final '.' or '!' trimmed); malloc'ed,
+ * NULL when out of memory (plain_text.c). */
+char *cli_plain_text(const char *in);
+
 #endif

@@ -8,7 +8,8 @@ static const char usage[] =
     "usage: mdm generate -p PROMPT -o OUT.png [options]\n"
     "\n"
     "  -m, --model MODEL     model file (default " CLI_DEFAULT_MODEL ")\n"
-    "  -p, --prompt TEXT     what to draw, e.g. \"a photo of a sneaker\"\n"
+    "  -p, --prompt TEXT     what to draw, e.g. \"sneakers\" or \"a photo of a bag\"\n"
+    "                        (lowercased, a final . or ! dropped: the demo model's words)\n"
     "  -o, --output FILE     PNG (or PGM/PPM by extension); with --count K > 1 the\n"
     "                        images go to FILE-0.png ... FILE-<K-1>.png\n"
     "  --seed S              seed of the first image (default 0); image k uses S + k\n"
@@ -79,7 +80,10 @@ static int one_image(const gen_args *a, cli_session *s, long k, uint8_t *px) {
     if (!output_name(a, k, name, sizeof name))
         return cli_usage_error("generate", usage, "output name too long");
     double t0 = cli_now_ms();
-    mdm_status st = mdm_text_to_image(s->ctx, a->prompt, strlen(a->prompt), &p, px, s->n_pixels);
+    char *plain = cli_plain_text(a->prompt);
+    mdm_status st = !plain ? MDM_ERR_NO_MEMORY
+                           : mdm_text_to_image(s->ctx, plain, strlen(plain), &p, px, s->n_pixels);
+    free(plain);
     double ms = cli_now_ms() - t0;
     cli_progress_done();
     if (st != MDM_OK) {
