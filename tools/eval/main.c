@@ -57,6 +57,9 @@ static const char usage[] =
     "  --agree-n K           images for caption agreement (default 1000)\n"
     "  --t2i-n S             text-to-image seeds 0..S-1 for the PSNR (default 100; 0: none)\n"
     "  --no-vqa              skip VQA\n"
+    "  --input file|padded   test images as a user gives them (file: the 28x28 image, prepared\n"
+    "                        as the CLI does; the default) or as data.py pads them (padded)\n"
+    "  --text-sampler NAME   confident (default, the CLI's), analytic or euler\n"
     "  --threads N           contexts run in parallel per model (default: online CPUs)\n"
 #ifdef MDM_HAVE_KERNEL_SETS
     "  --kernels NAME        kernel set of the contexts: auto (default), scalar, ...\n"
@@ -81,6 +84,8 @@ typedef struct {
     const char *model, *compare[MAX_COMPARE], *data, *items, *dump;
     const char *kernels; /* NULL: the runtime's default */
     int n_compare, first, n, agree_n, t2i_n, threads, no_vqa, json, steps, text_steps;
+    int padded;                  /* --input padded: data.py's 32x32, not the 28x28 file */
+    mdm_text_sampler text_sampler; /* --text-sampler (default: the library's, confident) */
     float guidance;
 } options;
 
@@ -150,7 +155,7 @@ static mdm_status run_item(const job *j, mdm_ctx *ctx, int i) {
     mdm_gen_params p = mdm_gen_params_init();
     p.seed = (uint64_t)(j->kind == JOB_T2I ? i : e->first + i); /* evaluate.py: seed = index */
     p.text_steps = o->text_steps;
-    p.text_sampler = MDM_TEXT_ANALYTIC;
+    p.text_sampler = o->text_sampler;
     switch (j->kind) {
     case JOB_CAPTION:
         return mdm_caption(ctx, e->pixels + (size_t)i * e->npix, e->npix, &p,
@@ -416,9 +421,11 @@ static void print_json(const eval_env *e, const model_run *ms, int n_models, con
     FILE *f = stdout;
     fprintf(f, "{\n \"dataset\": ");
     json_string(f, o->data);
+    static const char *const samplers[] = {"analytic", "euler", "confident"};
     fprintf(f, ",\n \"first\": %d,\n \"n\": %d,\n \"text_steps\": %d,\n"
-               " \"text_sampler\": \"analytic\",\n",
-            e->first, o->n, o->text_steps);
+               " \"text_sampler\": \"%s\",\n \"input\": \"%s\",\n",
+            e->first, o->n, o->text_steps, samplers[o->text_sampler],
+            o->padded ? "padded" : "file");
     fprintf(f, " \"threads\": %d,\n \"models\": [", o->threads);
     for (int k = 0; k < n_models; k++) {
         const model_run *m = &ms[k];
@@ -581,7 +588,8 @@ static int online_cpus(void) {
 static int parse_args(int argc, char **argv, options *o) {
     *o = (options){.model = DEFAULT_MODEL, .data = DEFAULT_DATA, .items = DEFAULT_ITEMS,
                    .n = 10000, .agree_n = 1000, .t2i_n = 100, .threads = online_cpus(),
-                   .steps = 20, .text_steps = 16, .guidance = 3.0f};
+                   .steps = 20, .text_steps = 16, .guidance = 3.0f,
+                   .text_sampler = mdm_gen_params_init().text_sampler};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -598,7 +606,8 @@ static int parse_args(int argc, char **argv, options *o) {
         }
         static const char *const with_value[] = {
             "-m", "--model", "--compare", "-n", "--first", "--kernels", "--agree-n", "--t2i-n", "--threads", "--steps",
-            "--guidance", "--text-steps", "--data", "--items", "--dump", "--classify"};
+            "--guidance", "--text-steps", "--data", "--items", "--dump", "--classify",
+            "--input", "--text-sampler"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
             known |= !strcmp(a, with_value[k]);
@@ -646,6 +655,19 @@ static int parse_args(int argc, char **argv, options *o) {
             if (!*v || *end || !(g >= 0 && g <= 100))
                 return usage_error("--guidance wants a number in 0..100, not \"%s\"", v);
             o->guidance = (float)g;
+        } else if (!strcmp(a, "--input")) {
+            if (strcmp(v, "file") && strcmp(v, "padded"))
+                return usage_error("--input wants file or padded, not \"%s\"", v);
+            o->padded = !strcmp(v, "padded");
+        } else if (!strcmp(a, "--text-sampler")) {
+            if (!strcmp(v, "confident"))
+                o->text_sampler = MDM_TEXT_CONFIDENT;
+            else if (!strcmp(v, "analytic"))
+                o->text_sampler = MDM_TEXT_ANALYTIC;
+            else if (!strcmp(v, "euler"))
+                o->text_sampler = MDM_TEXT_EULER;
+            else
+                return usage_error("--text-sampler wants confident, analytic or euler, not \"%s\"", v);
         } else if (!strcmp(a, "--data"))
             o->data = v;
         else if (!strcmp(a, "--items"))
@@ -662,23 +684,31 @@ static int parse_args(int argc, char **argv, options *o) {
 
 /* ---- main ------------------------------------------------------------- */
 
-/* The test images as the model takes them: 32 x 32 padded (data.py), then
- * converted by src/image when the model's size or channels differ. */
+/* The test images as the model takes them.  By default as a user gives them:
+ * the 28 x 28 image (what a PNG of it decodes to) prepared by src/image
+ * exactly as the CLI does (mdm_image_prepare, MDM_FIT_PAD); with --input
+ * padded, 32 x 32 padded with black (data.py), converted only when the
+ * model's size or channels differ. */
 static int prepare_pixels(const fmnist_split *s, int first, int n, const mdm_model_info *info,
-                          uint8_t **out, size_t *npix) {
+                          int padded, uint8_t **out, size_t *npix) {
     *npix = (size_t)info->image_size * info->image_size * info->image_channels;
     uint8_t *px = malloc((size_t)n * *npix);
     if (!px)
         return EXIT_INTERNAL;
     for (int i = 0; i < n; i++) {
         mdm_image img = {0}, conv = {0};
-        if (mdm_image_alloc(&img, FMNIST_PADDED, FMNIST_PADDED, 1) != MDM_OK) {
+        const int side = padded ? FMNIST_PADDED : FMNIST_SIDE;
+        if (mdm_image_alloc(&img, side, side, 1) != MDM_OK) {
             free(px);
             return EXIT_INTERNAL;
         }
-        fmnist_padded(s, first + i, img.pixels);
+        if (padded)
+            fmnist_padded(s, first + i, img.pixels);
+        else
+            memcpy(img.pixels, s->images + (size_t)(first + i) * FMNIST_SIDE * FMNIST_SIDE,
+                   FMNIST_SIDE * FMNIST_SIDE);
         const mdm_image *use = &img;
-        if (info->image_size != FMNIST_PADDED || info->image_channels != 1) {
+        if (info->image_size != side || info->image_channels != 1) {
             mdm_status st = mdm_image_prepare(&img, info->image_size, info->image_size,
                                               info->image_channels, MDM_FIT_PAD, &conv);
             if (st != MDM_OK) {
@@ -751,7 +781,7 @@ int main(int argc, char **argv) {
             rc = EXIT_INPUT;
         }
     if (rc == EXIT_OK)
-        rc = prepare_pixels(&split, o.first, e.n_cap, &ms[0].info, &pixels, &e.npix);
+        rc = prepare_pixels(&split, o.first, e.n_cap, &ms[0].info, o.padded, &pixels, &e.npix);
     e.pixels = pixels;
     for (int k = 0; k < n_models && rc == EXIT_OK; k++)
         rc = evaluate_model(&e, &ms[k], o.n_compare > 0);

@@ -74,16 +74,18 @@ def encode_latents(model, cfg, imgs_f, bs=1000):
 
 
 def vqa_items(n, labels, rng):
-    """One question per test image: (question, expected answer)."""
+    """One question per test image: (question, expected answer). Half the time one of the
+    generic and attribute questions of data.vqa_pairs, half "is this <class>?" with the true
+    class half of those times (balanced yes/no)."""
     items = []
     for i in range(n):
-        pairs = data.vqa_pairs(int(labels[i]))
-        # half the time the generic questions, half "is this a <class>?" (balanced yes/no)
+        c = int(labels[i])
+        pairs = data.vqa_pairs(c)
         if rng.random() < 0.5:
-            items.append(pairs[rng.integers(5)])
+            items.append(pairs[rng.integers(len(pairs))])
         else:
-            other = int(labels[i]) if rng.random() < 0.5 else int(rng.integers(10))
-            items.append(pairs[5 + other])
+            other = c if rng.random() < 0.5 else int(rng.integers(10))
+            items.append(data.is_this_pairs(c, other)[0])
     return items
 
 
@@ -96,6 +98,9 @@ def main():
     ap.add_argument("--sampler", default="euler", choices=["euler", "heun"])
     ap.add_argument("--guidance", type=float, default=3.0)
     ap.add_argument("--text-steps", type=int, default=16)
+    ap.add_argument("--text-sampler", default="confident", choices=["confident", "analytic", "euler"])
+    ap.add_argument("--input", default="file", choices=["file", "padded"],
+                    help="caption/VQA images as the CLI makes them of the 28x28 file, or padded")
     ap.add_argument("--per-class", type=int, default=100)
     ap.add_argument("--limit", type=int, default=10000, help="test images for caption/VQA")
     ap.add_argument("--batch", type=int, default=500)
@@ -110,6 +115,7 @@ def main():
     cfg, model, tok = load_model(args.ckpt)
     sampler = Sampler(model.den)
     res = {"ckpt": args.ckpt, "image_steps": args.steps, "sampler": args.sampler,
+           "text_sampler": args.text_sampler, "input": args.input,
            "guidance": args.guidance, "text_steps": args.text_steps}
 
     test_u8, test_y = data.load_split("test")
@@ -134,7 +140,9 @@ def main():
     # text-to-image
     n = args.per_class * 10
     classes = np.repeat(np.arange(10), args.per_class)
-    tokens = torch.tensor([tok.layout(data.prompt(int(c)), cfg.text_len) for c in classes])
+    # the prompt forms people type (data.eval_prompts), in turn within each class
+    tokens = torch.tensor([tok.layout(data.eval_prompts(int(c))[k % len(data.eval_prompts(int(c)))], cfg.text_len)
+                           for k, c in enumerate(classes)])
     imgs = []
     for i in range(0, n, args.batch):
         lat = sampler.text_to_image(tokens[i:i + args.batch], list(range(i, min(i + args.batch, n))),
@@ -154,10 +162,13 @@ def main():
 
     # caption
     m = min(args.limit, len(test_f))
-    lat_test = encode_latents(model, cfg, test_f[:m])
+    given = test_f if args.input == "padded" else torch.from_numpy(
+        data.to_float(data.as_the_cli_gives(test_u8)))[:, None]
+    lat_test = encode_latents(model, cfg, given[:m])
     correct, examples = 0, []
     for i in range(0, m, args.batch):
-        caps = sampler.caption(lat_test[i:i + args.batch], list(range(i, min(i + args.batch, m))), args.text_steps)
+        caps = sampler.caption(lat_test[i:i + args.batch], list(range(i, min(i + args.batch, m))), args.text_steps,
+                               mode=args.text_sampler)
         for k, ids in enumerate(caps.tolist()):
             text = tok.decode(ids)
             correct += class_of_caption(text) == int(test_y[i + k])
@@ -173,7 +184,8 @@ def main():
     for i in range(0, m, args.batch):
         chunk = items[i:i + args.batch]
         qids = [tok.encode(q) for q, _ in chunk]
-        out = sampler.vqa(lat_test[i:i + len(chunk)], qids, list(range(i, i + len(chunk))), args.text_steps)
+        out = sampler.vqa(lat_test[i:i + len(chunk)], qids, list(range(i, i + len(chunk))), args.text_steps,
+                          mode=args.text_sampler)
         for k, ids in enumerate(out.tolist()):
             ans = tok.decode(ids[len(qids[k]):])
             correct += ans.strip() == chunk[k][1]
