@@ -194,7 +194,7 @@ static void test_text_steps(void) {
     float *ti = gf("fwd.t_image", NULL), *tt = gf("fwd.t_text", NULL);
     int32_t *tok = golden_i32(&G, "fwd.tokens", &n), *task = golden_i32(&G, "fwd.task", &n);
     int32_t *start = golden_i32(&G, "text.tokens", &n);
-    const char *names[3] = {"text.euler", "text.analytic", "text.final"};
+    const char *names[4] = {"text.euler", "text.analytic", "text.final", "text.confident"};
     CHECK(lat && gum && ti && tt && tok && task && start);
     if (lat && gum && ti && tt && tok && task && start) {
         float *s = malloc(2 * (size_t)Lt * (V + 1) * sizeof *s), row[1024];
@@ -202,13 +202,15 @@ static void test_text_steps(void) {
         CHECK(mdm_denoise(CTX, 2, lat, tok, ti, tt, task, NULL, s) == MDM_OK);
         float *s1 = s + (size_t)Lt * (V + 1);
         double ds = mdm_sedd_dsigma(0.6, 0.5);
-        for (int k = 0; k < 3; k++) {
+        for (int k = 0; k < 4; k++) {
             int32_t got[64], *want = golden_i32(&G, names[k], &n);
             memcpy(got, start, Lt * sizeof *got);
             if (k < 2)
                 mdm_sedd_step(got, s1, gum, frozen, Lt, V, ds, k == 1, row);
-            else
+            else if (k == 2)
                 mdm_sedd_final(got, s1, frozen, Lt, V);
+            else /* golden.py: to t_next 0.3 with the Lt - 3 unfrozen positions maskable */
+                mdm_sedd_confident_step(got, s1, frozen, Lt, V, Lt - 3, 0.3, row);
             CHECKF(want && memcmp(got, want, Lt * sizeof *got) == 0, "%s tokens differ", names[k]);
             free(want);
         }
@@ -240,30 +242,81 @@ static void test_text_to_image(void) {
     free(px), free(want), free(tok), free(seed);
 }
 
-static void test_caption(void) {
+/* Caption tokens of caption.image with the given sampler against the
+ * reference's (tokens golden `name`, text metadata `meta`). */
+static void check_caption(mdm_text_sampler sampler, const char *name, const char *meta) {
     const int Lt = M->hp.text_len;
     size_t n, nt, ns;
     uint8_t *px = golden_u8(&G, "caption.image", &n);
-    int32_t *want = golden_i32(&G, "caption.tokens", &nt), *seed = golden_i32(&G, "t2i.seed", &ns);
-    CHECK(px && want && seed && nt == (size_t)Lt);
-    if (!(px && want && seed && nt == (size_t)Lt))
+    int32_t *want = golden_i32(&G, name, &nt), *seed = golden_i32(&G, "t2i.seed", &ns);
+    CHECKF(px && want && seed && nt == (size_t)Lt, "golden %s missing", name);
+    if (!(px && want && seed && nt == (size_t)Lt)) {
+        free(px), free(want), free(seed);
         return;
+    }
     mdm_gen_params p = mdm_gen_params_init();
-    p.text_steps = 8, p.seed = (uint64_t)seed[0];
+    p.text_steps = 8, p.seed = (uint64_t)seed[0], p.text_sampler = sampler;
     int32_t got[64];
     CHECK(mdm_task_caption(CTX, px, &p, got) == MDM_OK);
     int same = 0;
     for (int i = 0; i < Lt; i++)
         same += got[i] == want[i];
-    printf("  caption       %d/%d tokens as the reference\n", same, Lt);
-    CHECKF(same == Lt, "caption tokens differ");
+    printf("  %-22s %d/%d tokens as the reference\n", name, same, Lt);
+    CHECKF(same == Lt, "%s differ", name);
     char text[1024];
     size_t len;
     CHECK(mdm_caption(CTX, px, n, &p, text, sizeof text, &len) == MDM_OK);
-    CHECKF(strcmp(text, golden_meta(&G, "caption")) == 0, "caption \"%s\", reference \"%s\"", text,
-           golden_meta(&G, "caption"));
+    const char *ref = golden_meta(&G, meta);
+    CHECKF(ref && strcmp(text, ref) == 0, "caption \"%s\", reference \"%s\"", text, ref ? ref : "?");
     CHECK(len == strlen(text) && len < mdm_ctx_text_cap(CTX));
     free(px), free(want), free(seed);
+}
+
+static void test_caption(void) {
+    check_caption(MDM_TEXT_ANALYTIC, "caption.tokens", "caption");
+    check_caption(MDM_TEXT_CONFIDENT, "caption_confident.tokens", "caption_confident");
+}
+
+/* VQA on caption.image (confident sampler, 8 steps): the reference's answer. */
+static void test_vqa(void) {
+    size_t n, ns;
+    uint8_t *px = golden_u8(&G, "caption.image", &n);
+    int32_t *seed = golden_i32(&G, "t2i.seed", &ns);
+    const char *q = golden_meta(&G, "vqa_question"), *want = golden_meta(&G, "vqa_answer");
+    CHECKF(px && seed && q && want, "golden vqa_question/vqa_answer missing");
+    if (px && seed && q && want) {
+        mdm_gen_params p = mdm_gen_params_init();
+        p.text_steps = 8, p.seed = (uint64_t)seed[0], p.text_sampler = MDM_TEXT_CONFIDENT;
+        char text[1024];
+        CHECK(mdm_vqa(CTX, px, n, q, strlen(q), &p, text, sizeof text, NULL) == MDM_OK);
+        printf("  vqa            \"%s\" -> \"%s\" (reference \"%s\")\n", q, text, want);
+        CHECKF(strcmp(text, want) == 0, "answer \"%s\", reference \"%s\"", text, want);
+    }
+    free(px), free(seed);
+}
+
+/* Joint (6 steps, analytic text sampler): the reference's text and image. */
+static void test_joint(void) {
+    const mdm_hparams *hp = &M->hp;
+    size_t n, ns;
+    uint8_t *want = golden_u8(&G, "joint.image", &n);
+    int32_t *seed = golden_i32(&G, "t2i.seed", &ns);
+    const char *text_want = golden_meta(&G, "joint_text");
+    const size_t npix = (size_t)hp->image_size * hp->image_size * hp->image_channels;
+    CHECKF(want && seed && text_want && n == npix, "golden joint.image/joint_text missing");
+    if (want && seed && text_want && n == npix) {
+        mdm_gen_params p = mdm_gen_params_init();
+        p.steps = 6, p.seed = (uint64_t)seed[0], p.text_sampler = MDM_TEXT_ANALYTIC;
+        uint8_t *px = malloc(n);
+        char text[1024];
+        CHECK(mdm_joint(CTX, &p, px, n, text, sizeof text, NULL) == MDM_OK);
+        double psnr = psnr_u8(px, want, n);
+        printf("  joint          \"%s\", image PSNR %.1f dB\n", text, psnr);
+        CHECKF(strcmp(text, text_want) == 0, "joint text \"%s\", reference \"%s\"", text, text_want);
+        CHECKF(psnr >= 40.0, "joint PSNR %.1f dB < 40", psnr);
+        free(px);
+    }
+    free(want), free(seed);
 }
 
 /* After every task ran, the scratch the calls took stays within the plan. */
@@ -280,6 +333,8 @@ static void test_demo_sampler_steps(void) { test_sampler_steps(); }
 static void test_demo_text_steps(void) { test_text_steps(); }
 static void test_demo_text_to_image(void) { test_text_to_image(); }
 static void test_demo_caption(void) { test_caption(); }
+static void test_demo_vqa(void) { test_vqa(); }
+static void test_demo_joint(void) { test_joint(); }
 
 static uint8_t *FILE_BYTES;
 
@@ -325,6 +380,8 @@ int main(void) {
     RUN(test_text_steps);
     RUN(test_text_to_image);
     RUN(test_caption);
+    RUN(test_vqa);
+    RUN(test_joint);
     RUN(test_memory_plan);
     close_suite();
     if (!file_exists(DEMO_CKPT "/model.safetensors") || !file_exists(DEMO_GOLDEN)) {
@@ -342,6 +399,8 @@ int main(void) {
     RUN(test_demo_text_steps);
     RUN(test_demo_text_to_image);
     RUN(test_demo_caption);
+    RUN(test_demo_vqa);
+    RUN(test_demo_joint);
     close_suite();
     CHECK_EXIT();
 }

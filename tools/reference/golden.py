@@ -134,10 +134,19 @@ def forward_cases(out, model, cfg, seed, prefix=""):
                 prefix + "text.tokens": tok1.int(),
                 prefix + "text.euler": smp.text_step(tok1, s[1], ds, gum, frozen, cfg.mask_id, False).int(),
                 prefix + "text.analytic": smp.text_step(tok1, s[1], ds, gum, frozen, cfg.mask_id, True).int(),
-                prefix + "text.final": smp.text_final(tok1, s[1], frozen, cfg.mask_id).int()})
+                prefix + "text.final": smp.text_final(tok1, s[1], frozen, cfg.mask_id).int(),
+                # confident step to t_next 0.3 of the 13 maskable positions: keeps 4 masked
+                prefix + "text.confident": smp.text_confident_step(
+                    tok1, s[1], frozen, cfg.mask_id, int((~frozen).sum()), 0.3).int()})
+
+
+VQA_QUESTION = "is this footwear?"
 
 
 def end_to_end(out, model, cfg, tok, prompt, image_u8, seed, prefix=""):
+    """Seeded tasks end to end: text-to-image (8 Euler steps, guidance 2), caption of image_u8
+    with the analytic and the confident sampler (8 text steps), VQA (confident, 8 steps) and
+    joint (6 steps, analytic). Returns the texts for the metadata."""
     sampler = smp.Sampler(model.den)
     tokens = torch.tensor(tok.layout(prompt, cfg.text_len))
     lat = sampler.text_to_image(tokens[None], [seed], steps=8, sampler="euler", guidance=2.0)
@@ -147,12 +156,25 @@ def end_to_end(out, model, cfg, tok, prompt, image_u8, seed, prefix=""):
     x = torch.from_numpy(data.to_float(image_u8))[None, None]
     with torch.no_grad():
         mu, _ = model.vae.encode(x)
-    cap = sampler.caption(mu * cfg.vae.scaling_factor, [seed], steps=8)[0]
+    z = mu * cfg.vae.scaling_factor
+    cap = sampler.caption(z, [seed], steps=8)[0]
+    cap_c = sampler.caption(z, [seed], steps=8, mode="confident")[0]
+    q = tok.encode(VQA_QUESTION)
+    ans = sampler.vqa(z, [q], [seed], steps=8, mode="confident")[0]
+    jlat, jtok = sampler.joint([seed], steps=6, mode="analytic")
+    with torch.no_grad():
+        jimg = model.vae.decode(jlat / cfg.vae.scaling_factor)
+    ju8 = torch.round((jimg + 1) * 127.5).to(torch.uint8)
     out.update({prefix + "t2i.tokens": tokens.int(), prefix + "t2i.seed": torch.tensor([seed]).int(),
                 prefix + "t2i.latent": lat, prefix + "t2i.image": u8,
                 prefix + "caption.image": torch.from_numpy(image_u8.copy()),
-                prefix + "caption.tokens": cap.int()})
-    return tok.decode(cap.tolist())
+                prefix + "caption.tokens": cap.int(),
+                prefix + "caption_confident.tokens": cap_c.int(),
+                prefix + "vqa.tokens": ans.int(),
+                prefix + "joint.tokens": jtok[0].int(), prefix + "joint.image": ju8})
+    return {"caption": tok.decode(cap.tolist()), "caption_confident": tok.decode(cap_c.tolist()),
+            "vqa_question": VQA_QUESTION, "vqa_answer": tok.decode(ans.tolist()[len(q):]),
+            "joint_text": tok.decode(jtok[0].tolist())}
 
 
 def pcg_cases(out):
@@ -189,9 +211,9 @@ def main():
     op_cases(out, model, cfg, args.seed)
     forward_cases(out, model, cfg, args.seed)
     pcg_cases(out)
-    cap = end_to_end(out, model, cfg, tok, data.prompt(7), test_u8[0], args.seed)
-    st.save(os.path.join(rdir, "golden.safetensors"), out, {"caption": cap, "prompt": data.prompt(7)})
-    print(f"random: {len(out)} tensors, caption {cap!r}")
+    meta = end_to_end(out, model, cfg, tok, data.prompt(7), test_u8[0], args.seed)
+    st.save(os.path.join(rdir, "golden.safetensors"), out, dict(meta, prompt=data.prompt(7)))
+    print(f"random: {len(out)} tensors, {meta}")
 
     if args.demo:
         cfg = MDMConfig.load(os.path.join(args.demo, "config.json"))
@@ -200,11 +222,11 @@ def main():
         model.load_flat(sd)
         out = {}
         forward_cases(out, model, cfg, args.seed)
-        cap = end_to_end(out, model, cfg, tok, data.prompt(7), test_u8[0], args.seed)
+        meta = end_to_end(out, model, cfg, tok, data.prompt(7), test_u8[0], args.seed)
         ddir = os.path.join(args.out, "demo")
         os.makedirs(ddir, exist_ok=True)
-        st.save(os.path.join(ddir, "golden.safetensors"), out, {"caption": cap, "prompt": data.prompt(7)})
-        print(f"demo: {len(out)} tensors, caption {cap!r}")
+        st.save(os.path.join(ddir, "golden.safetensors"), out, dict(meta, prompt=data.prompt(7)))
+        print(f"demo: {len(out)} tensors, {meta}")
 
 
 if __name__ == "__main__":

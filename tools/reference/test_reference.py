@@ -93,6 +93,68 @@ def fused_scan_equals_sequential():
 
 
 @test
+def ext_scan_equals_sequential():
+    """The C++ training scan (float32 only) against the sequential one in double: values and
+    every gradient to float rounding."""
+    from mdm_ref.mamba import _extension, selective_scan_ext
+    if _extension() is None:
+        raise AssertionError("the C++ scan did not build (libtorch-dev, ninja-build, pybind11-dev)")
+    torch.manual_seed(1)
+    b, L, di, N = 3, 11, 6, 4
+    x = torch.randn(b, L, di, dtype=torch.float64)
+    dl = torch.rand(b, L, di, dtype=torch.float64)
+    A = -torch.rand(di, N, dtype=torch.float64) * 3
+    B, C = torch.randn(b, L, N, dtype=torch.float64), torch.randn(b, L, N, dtype=torch.float64)
+    D = torch.randn(di, dtype=torch.float64)
+    a64 = [t.clone().requires_grad_() for t in (x, dl, A, B, C, D)]
+    a32 = [t.detach().float().requires_grad_() for t in (x, dl, A, B, C, D)]
+    w = torch.randn(b, L, di, dtype=torch.float64)
+    y1 = selective_scan_seq(*a64)
+    g1 = torch.autograd.grad((y1 * w).sum(), a64)
+    y2 = selective_scan_ext(*a32)
+    g2 = torch.autograd.grad((y2 * w.float()).sum(), a32)
+    # float32 arithmetic over L steps: relative 1e-5 of each tensor's scale
+    assert (y1 - y2.double()).abs().max() <= 1e-5 * y1.abs().max()
+    for a, c in zip(g1, g2):
+        assert (a - c.double()).abs().max() <= 1e-5 * a.abs().max(), (a - c.double()).abs().max()
+
+
+@test
+def confident_step_hand_case():
+    """Four masked positions, one frozen; to t_next = 0.5 of M = 4 maskable: keep 2 masked,
+    unmask the two surest (position 3 sure of piece 2, position 1 of piece 0)."""
+    V = 3
+    tok = torch.tensor([V, V, V, V, 1])
+    frozen = torch.tensor([False, False, False, False, True])
+    s = torch.full((5, V + 1), 0.0)
+    s[1, 0] = 5.0
+    s[3, 2] = 9.0
+    s[2, 1] = 1.0
+    out = smp.text_confident_step(tok, s, frozen, V, 4, 0.5)
+    assert out.tolist() == [V, 0, V, 2, 1], out.tolist()
+    assert smp.confident_keep(16, 1.0 - (1 - 1e-5) * 1 / 16) == 15
+    out = smp.text_confident_step(tok, s, frozen, V, 4, 0.0)  # all unmasked, ties by position
+    assert out.tolist() == [0, 0, 1, 2, 1], out.tolist()
+
+
+@test
+def training_text_fits_and_names_whole_words():
+    """Every training text fits Lt = 16 (nothing cut), and every word people type is one piece."""
+    from mdm_ref import tokenizer as tk
+    import tempfile
+    d = tempfile.mkdtemp()
+    tk.train(data.all_text(), os.path.join(d, "t"), 128)
+    tok = tk.Tokenizer(os.path.join(d, "t.model"))
+    for line in data.all_text():
+        tok.layout(line, 16)  # raises when too long
+    for c in range(10):
+        for name in data.NAMES[c]:
+            for w in name.split():
+                parts = w.count("-") * 2 + 1  # "t-shirt": t, -, shirt
+                assert len(tok.encode(w)) <= parts, (w, tok.sp.encode(w, out_type=str))
+
+
+@test
 def scan_hand_case():
     # one channel, one state: h1 = 0.5*x1... with delta=ln2, A=-1: decay = 0.5
     x = torch.tensor([[[1.0], [2.0]]])
