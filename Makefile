@@ -2,6 +2,7 @@
 #   make          library, mdm and mdm-convert in build/
 #   make run      build, then generate and caption with the shipped model
 #   make test     build (optimised and ASan/UBSan), then run every test suite
+#                 (ONLY="test_simd cli.sh": just the tests whose path has one of those)
 #   make models   regenerate models/*.gguf from the reference checkpoint
 CC      ?= cc
 BUILD   ?= build
@@ -58,7 +59,7 @@ SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 test:
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory all BUILD=build/asan OPT="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)"
-	@tests/run.sh
+	@tests/run.sh $(ONLY)
 
 # mdm-bench-kernels (tools/bench): per-op throughput of the kernel sets next to
 # the measured peaks; tools/bench/kernels.sh adds numpy's F32 matmul.
@@ -102,3 +103,9 @@ EVAL_SRC := $(wildcard tools/eval/*.c)
 all: $(if $(EVAL_SRC),$(BUILD)/mdm-eval)
 $(BUILD)/mdm-eval: $(call obj,$(EVAL_SRC)) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -pthread -o $@
+
+# ---- golden-tool: decodes images and unpacks golden files for tests/suites/cli.sh ----
+# (the project's own decoders, so that the CLI checks need no python3)
+all: $(BUILD)/golden-tool
+$(BUILD)/golden-tool: $(call obj,tests/tools/golden_tool.c) $(CONV_LIB) $(BUILD)/libmdm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
