@@ -6,9 +6,12 @@
  *                                       size, channels and pixels; else say how they differ
  *   golden-tool pgm GOLDEN KEY W H OUT  write the U8 tensor KEY of a golden file as a PGM
  *   golden-tool meta GOLDEN KEY         print a __metadata__ string of a golden file
+ *   golden-tool compare WANT GOT        the same tensors and metadata in two golden
+ *                                       files, within the tolerances of compare_one()
  *
  * Exit status: 0 ok, 1 a check failed, 2 usage, 3 unreadable or bad input. */
 #include "tests/golden_io.h"
+#include "tests/rel_err.h"
 #include "image/image.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,6 +150,115 @@ static int cmd_meta(const char *golden, const char *key) {
     return ok ? 0 : 3;
 }
 
+/* Tolerances for a regenerated golden file (GOT) against the committed one
+ * (WANT), for tests/suites/golden_regen.sh.  The reference is deterministic,
+ * so the two differ only where torch sums in another order (another torch
+ * build, CPU or thread count): about K * 2^-24 relative for K terms.
+ *  - Floats: rel_err <= 1e-5, the bound test_runtime holds the C runtime to
+ *    against these files; a reference that drifted further from its own
+ *    committed vectors would make that bound meaningless.  Measured: 9.6e-7.
+ *  - U8 (decoded images): within 1 level.  A drift of 1e-6 moves a pixel by
+ *    ~1e-4 levels, which crosses a rounding boundary for ~1 pixel in 10^4.
+ *  - Integers (token ids, seeds): equal.  A token changes only when two
+ *    scores tie within the drift; that is a caption the runtime tests (which
+ *    want the reference's tokens exactly) could not hold either. */
+#define REGEN_FLOAT_TOL 1e-5
+#define REGEN_U8_TOL 1
+
+static int same_shape(const json_value *a, const json_value *b) {
+    const json_value *sa = json_get(a, "shape"), *sb = json_get(b, "shape");
+    if (!sa || !sb || sa->kind != JSON_ARRAY || sb->kind != JSON_ARRAY || sa->n != sb->n)
+        return 0;
+    for (size_t i = 0; i < sa->n; i++)
+        if (sa->items[i].i != sb->items[i].i)
+            return 0;
+    return 1;
+}
+
+/* One tensor; prints why and returns 0 when it is out of tolerance. */
+static int compare_one(const golden_file *want, const golden_file *got, const char *name,
+                       double *worst_float, int *worst_u8) {
+    const char *dw, *dg;
+    size_t nw, ng, ew, eg;
+    const uint8_t *pw = golden_raw(want, name, &dw, &nw, &ew), *pg = golden_raw(got, name, &dg, &ng, &eg);
+    if (!pw || !pg) {
+        printf("  %s: %s\n", name, pw ? "missing in the regenerated file" : "unreadable");
+        return 0;
+    }
+    if (strcmp(dw, dg) != 0 || !same_shape(json_get(want->hdr, name), json_get(got->hdr, name))) {
+        printf("  %s: dtype or shape differs (%s vs %s)\n", name, dw, dg);
+        return 0;
+    }
+    if (dw[0] == 'F') {
+        float *a = golden_f32(got, name, NULL), *b = golden_f32(want, name, NULL);
+        double e = a && b ? rel_err(a, b, nw) : INFINITY;
+        free(a), free(b);
+        *worst_float = e > *worst_float || e != e ? e : *worst_float;
+        if (!(e <= REGEN_FLOAT_TOL)) {
+            printf("  %s: rel err %.3g > %g\n", name, e, REGEN_FLOAT_TOL);
+            return 0;
+        }
+        return 1;
+    }
+    int64_t *a = golden_int(got, name, NULL), *b = golden_int(want, name, NULL);
+    int64_t worst = a && b ? 0 : INT64_MAX;
+    for (size_t i = 0; a && b && i < nw; i++) {
+        int64_t d = a[i] > b[i] ? a[i] - b[i] : b[i] - a[i];
+        worst = d > worst ? d : worst;
+    }
+    free(a), free(b);
+    const int64_t tol = strcmp(dw, "U8") == 0 ? REGEN_U8_TOL : 0;
+    if (tol && worst > *worst_u8)
+        *worst_u8 = worst > 255 ? 255 : (int)worst;
+    if (worst > tol) {
+        printf("  %s: values differ by up to %lld (tolerance %lld)\n", name, (long long)worst,
+               (long long)tol);
+        return 0;
+    }
+    return 1;
+}
+
+static int cmd_compare(const char *want_path, const char *got_path) {
+    golden_file want, got;
+    if (golden_open(&want, want_path) != 0 || golden_open(&got, got_path) != 0) {
+        fprintf(stderr, "golden-tool: %s or %s missing or malformed\n", want_path, got_path);
+        golden_close(&want);
+        return 3;
+    }
+    int ok = 1;
+    size_t n = 0;
+    double worst_float = 0;
+    int worst_u8 = 0;
+    for (size_t i = 0; i < want.hdr->n; i++) {
+        const char *name = want.hdr->keys[i];
+        if (strcmp(name, "__metadata__") == 0)
+            continue;
+        ok &= compare_one(&want, &got, name, &worst_float, &worst_u8);
+        n++;
+    }
+    for (size_t i = 0; i < got.hdr->n; i++)
+        if (!json_get(want.hdr, got.hdr->keys[i])) {
+            printf("  %s: new in the regenerated file, not committed\n", got.hdr->keys[i]);
+            ok = 0;
+        }
+    const json_value *mw = json_get(want.hdr, "__metadata__"), *mg = json_get(got.hdr, "__metadata__");
+    for (size_t i = 0; mw && i < mw->n; i++) {
+        const json_value *v = mg ? json_get(mg, mw->keys[i]) : NULL;
+        if (!v || v->kind != JSON_STRING || mw->items[i].kind != JSON_STRING ||
+            strcmp(v->str, mw->items[i].str) != 0) {
+            printf("  metadata %s: \"%s\" vs \"%s\"\n", mw->keys[i],
+                   mw->items[i].kind == JSON_STRING ? mw->items[i].str : "?",
+                   v && v->kind == JSON_STRING ? v->str : "(missing)");
+            ok = 0;
+        }
+    }
+    printf("%zu tensors, worst float rel err %.2e (tol %g), worst pixel diff %d (tol %d)\n", n,
+           worst_float, REGEN_FLOAT_TOL, worst_u8, REGEN_U8_TOL);
+    golden_close(&want);
+    golden_close(&got);
+    return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
     const char *c = argc > 1 ? argv[1] : "";
     if (!strcmp(c, "image") && argc == 3)
@@ -157,7 +269,9 @@ int main(int argc, char **argv) {
         return cmd_pgm(argv[2], argv[3], argv[4], argv[5], argv[6]);
     if (!strcmp(c, "meta") && argc == 4)
         return cmd_meta(argv[2], argv[3]);
+    if (!strcmp(c, "compare") && argc == 4)
+        return cmd_compare(argv[2], argv[3]);
     fprintf(stderr, "usage: golden-tool image FILE | same A B | pgm GOLDEN KEY W H OUT |"
-                    " meta GOLDEN KEY\n");
+                    " meta GOLDEN KEY | compare WANT GOT\n");
     return 2;
 }
