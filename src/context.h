@@ -6,6 +6,7 @@
 #include "denoiser.h"
 #include "kernels/ops.h"
 #include "mdm_rt.h"
+#include "progress.h"
 #include "text/spm.h"
 #include "vae/vae.h"
 
@@ -20,6 +21,7 @@ struct mdm_ctx {
     size_t text_cap;   /* mdm_ctx_text_cap */
     size_t scratch_plan; /* scratch bytes reserved at the top */
     size_t size;         /* the whole buffer */
+    mdm_progress progress; /* inside encode, decode, forward (mdm_ctx_set_progress) */
 };
 
 /* Scratch of one VAE call: the image as planar floats, and the VAE's maps. */

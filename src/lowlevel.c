@@ -102,6 +102,7 @@ mdm_status mdm_ctx_encode(mdm_ctx *ctx, const uint8_t *pixels, const float *plan
     mdm_vae_call c;
     mdm_vae_call_carve(&ctx->arena, m, &c);
     c.vae.ex = &ctx->ex;
+    c.vae.progress = &ctx->progress;
     mdm_status st = MDM_ERR_INTERNAL;
     if (mdm_arena_ok(&ctx->arena)) {
         if (pixels) {
@@ -126,6 +127,7 @@ mdm_status mdm_ctx_decode(mdm_ctx *ctx, const float *latent, uint8_t *pixels) {
     mdm_vae_call c;
     mdm_vae_call_carve(&ctx->arena, m, &c);
     c.vae.ex = &ctx->ex;
+    c.vae.progress = &ctx->progress;
     mdm_status st = MDM_ERR_INTERNAL;
     if (mdm_arena_ok(&ctx->arena)) {
         /* The decoder takes latent / scaling_factor (spec §4); map[0] is its
@@ -174,9 +176,13 @@ mdm_status mdm_ctx_forward(mdm_ctx *ctx, const mdm_den_io *io, int batch) {
     mdm_den_work w;
     mdm_den_work_carve(&ctx->arena, &ctx->m->hp, &w);
     w.ex = &ctx->ex;
+    w.progress = &ctx->progress;
+    w.progress_total = batch * ctx->m->hp.n_layer;
     mdm_status st = mdm_arena_ok(&ctx->arena) ? MDM_OK : MDM_ERR_INTERNAL;
-    for (int b = 0; b < batch && st == MDM_OK; b++)
+    for (int b = 0; b < batch && st == MDM_OK; b++) {
+        w.progress_base = b * ctx->m->hp.n_layer;
         st = mdm_denoiser_forward(&ctx->dn, &io[b], &w);
+    }
     mdm_arena_reset(&ctx->arena, mark);
     return st;
 }
