@@ -100,15 +100,7 @@ int cli_float(const char *cmd, const char *usage, const char *opt, const char *s
     return 1;
 }
 
-int cli_exit_code(mdm_status st) {
-    switch (st) {
-    case MDM_OK: return EXIT_OK;
-    case MDM_ERR_NO_MEMORY:
-    case MDM_ERR_INTERNAL:
-    case MDM_ERR_CANCELLED: return EXIT_INTERNAL;
-    default: return EXIT_INPUT;
-    }
-}
+int cli_exit_code(mdm_status st) { return tool_exit_status(st); }
 
 /* ---- model and context ------------------------------------------------- */
 
