@@ -63,12 +63,10 @@ test:
 
 # mdm-bench-kernels (tools/bench): per-op throughput of the kernel sets next to
 # the measured peaks; tools/bench/kernels.sh adds numpy's F32 matmul.
-# mdm-bench-step: one denoiser step and one decode per kernel set and threads.
+# One denoiser step and one decode per kernel set and threads: mdm bench --step-only.
 BENCH_SRC := $(wildcard tools/bench/kernels.c tools/bench/peak.c)
-all: $(if $(BENCH_SRC),$(BUILD)/mdm-bench-kernels $(BUILD)/mdm-bench-step)
+all: $(if $(BENCH_SRC),$(BUILD)/mdm-bench-kernels)
 $(BUILD)/mdm-bench-kernels: $(call obj,$(BENCH_SRC)) $(BUILD)/libmdm.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
-$(BUILD)/mdm-bench-step: $(call obj,tools/bench/step.c) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # The shipped model files, from the reference checkpoint (tools/reference/train.py).

@@ -74,6 +74,13 @@ expect bad_prompt_too_long 3 "$mdm" generate -m "$model" -o "$tmp/x.png" \
 expect bad_question_too_long 3 "$mdm" vqa -m "$model" -i tests/data/images/ct2_d8.png \
     -q "$(printf 'is %.0s' $(seq 1 100))"
 expect write_failure 4 "$mdm" generate -m "$model" -p "a bag" -o "$tmp/no/such/dir/x.png" --steps 1
+# one exit-status rule for every tool (tools/exit_status.h): a missing file is 3 in each
+expect convert_missing_model 3 build/mdm-convert --info "$tmp/nope.gguf"
+expect convert_missing_checkpoint 3 build/mdm-convert --checkpoint "$tmp/nope" -o "$tmp/x.gguf"
+expect convert_write_failure 4 build/mdm-convert --random micro -o "$tmp/no/such/dir/x.gguf"
+expect convert_unknown_argument 2 build/mdm-convert --info "$model" --fast
+expect bench_unknown_argument 2 "$mdm" bench -m "$model" --fast
+expect bench_kernels_unknown_argument 2 build/mdm-bench-kernels --fast
 
 # ---- runs ------------------------------------------------------------------
 expect info 0 "$mdm" info "$model"
