@@ -13,12 +13,11 @@
  *   may have any alignment, except two that must outlive a handle: a model
  *   opened from memory (16-byte aligned, unchanged until mdm_model_free)
  *   and a context's own buffer (until mdm_ctx_free).
- * - Threads: an mdm_model is
- *   read-only once open: any number of threads may use it and its contexts
- *   at once.  An mdm_ctx is used by one thread at a time (calls on one
- *   context from two threads at once are undefined); use one per thread.
- *   Callbacks run on the thread of the call that makes them, and must not
- *   call into the same context.
+ * - Threads: an mdm_model is read-only once open: any number of threads may
+ *   use it and its contexts at once.  An mdm_ctx is used by one thread at a
+ *   time (calls on one context from two threads at once are undefined); use
+ *   one per thread.  Callbacks run on the thread of the call that makes
+ *   them, and must not call into the same context.
  */
 #ifndef MDM_RT_H
 #define MDM_RT_H
@@ -90,8 +89,9 @@ typedef enum { MDM_LOG_ERROR = 0, MDM_LOG_INFO = 1 } mdm_log_level;
 
 /* Receives the library's diagnostics: one line of text without a newline,
  * valid only during the call.  ERROR: why a call failed, the same text as
- * its err buffer; INFO: what a model open or context creation found (sizes,
- * the kernel set).  Set per model open (mdm_model_params) and per context
+ * its err buffer where it has one (a text that does not fit the model, a
+ * cancelled call: the details a status cannot carry); INFO: what a model
+ * open or context creation found (sizes, the kernel set).  Set per model open (mdm_model_params) and per context
  * (mdm_ctx_params); NULL (the default) drops them.  Runs on the thread of
  * the reporting call. */
 typedef void (*mdm_log_fn)(void *user, mdm_log_level level, const char *msg);

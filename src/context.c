@@ -5,6 +5,7 @@
  *   scratch    = task state + max(denoiser forward, VAE call, tokenization) */
 #include "context.h"
 #include "model/errmsg.h"
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,17 @@ mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buf
         p->log(p->log_user, MDM_LOG_INFO, msg);
     }
     return st;
+}
+
+void mdm_ctx_log(const mdm_ctx *ctx, mdm_log_level level, const char *fmt, ...) {
+    if (!ctx || !ctx->params.log)
+        return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    ctx->params.log(ctx->params.log_user, level, line);
 }
 
 void mdm_ctx_set_progress(mdm_ctx *ctx, mdm_progress_fn fn, void *user) {

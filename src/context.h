@@ -69,6 +69,14 @@ mdm_status mdm_ctx_encode(mdm_ctx *ctx, const uint8_t *pixels, const float *plan
 mdm_status mdm_ctx_decode(mdm_ctx *ctx, const float *latent, uint8_t *pixels);
 mdm_status mdm_ctx_forward(mdm_ctx *ctx, const mdm_den_io *io, int batch);
 
+/* A line to the context's log hook (mdm_ctx_params.log), if any: formatted
+ * on the stack, so it allocates nothing. */
+void mdm_ctx_log(const mdm_ctx *ctx, mdm_log_level level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 /* Caption as tokens [Lt] (what mdm_caption detokenizes). */
 mdm_status mdm_task_caption(mdm_ctx *ctx, const uint8_t *pixels, const mdm_gen_params *p,
                             int32_t *tokens);

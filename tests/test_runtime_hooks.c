@@ -90,10 +90,20 @@ static void log_hook(void) {
     CHECKF(cs.n[MDM_LOG_INFO] == 1 && strstr(cs.last[MDM_LOG_INFO], mdm_ctx_kernels(c)),
            "info \"%s\"", cs.last[MDM_LOG_INFO]);
     printf("  e.g. \"%s\"\n", cs.last[MDM_LOG_INFO]);
+    /* calls on the context: the details a status cannot carry */
+    char text[512] = "";
+    for (int i = 0; i < 100; i++)
+        strcat(text, "a ");
+    int32_t ids[64];
+    CHECK(I.text_len <= 64 &&
+          mdm_tokenize(c, text, strlen(text), ids, NULL) == MDM_ERR_TEXT_TOO_LONG);
+    CHECKF(cs.n[MDM_LOG_ERROR] == 1 && strstr(cs.last[MDM_LOG_ERROR], "need more than"), "log \"%s\"",
+           cs.last[MDM_LOG_ERROR]);
+    printf("  e.g. \"%s\"\n", cs.last[MDM_LOG_ERROR]);
     mdm_ctx_free(c);
     p.n_threads = MDM_MAX_THREADS + 1;
     CHECK(mdm_ctx_create(M, &p, NULL, 0, &c) == MDM_ERR_INVALID_ARG);
-    CHECKF(cs.n[MDM_LOG_ERROR] == 1 && strstr(cs.last[MDM_LOG_ERROR], "n_threads"), "log \"%s\"",
+    CHECKF(cs.n[MDM_LOG_ERROR] == 2 && strstr(cs.last[MDM_LOG_ERROR], "n_threads"), "log \"%s\"",
            cs.last[MDM_LOG_ERROR]);
 }
 
