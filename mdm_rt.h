@@ -195,7 +195,9 @@ mdm_status mdm_model_tensor(const mdm_model *m, size_t i, mdm_tensor_info *out);
 typedef struct mdm_ctx mdm_ctx;
 
 typedef struct {
-    size_t max_text_bytes; /* longest prompt or question accepted, in bytes (default 4096) */
+    size_t max_text_bytes; /* longest prompt or question accepted, in bytes,
+                            * 1..1048576 (default 4096); it sizes the
+                            * tokenizer's scratch */
     /* Threads the context's calls run on, 1..MDM_MAX_THREADS (default 1).
      * Results have the same bits whatever the count.  More than one needs a
      * port with threads (MDM_ERR_UNSUPPORTED otherwise); the workers start in
@@ -269,8 +271,8 @@ typedef struct {
     mdm_image_sampler sampler;      /* default Euler */
     int text_steps;                 /* text steps, 1..MDM_MAX_STEPS (default 16) */
     mdm_text_sampler text_sampler;  /* default analytic (Tweedie tau-leaping) */
-    float guidance;                 /* classifier-free guidance scale; 1 = off (default 1) */
-    float shift;                    /* image time grid shift s > 0 (default 1: uniform) */
+    float guidance;                 /* classifier-free guidance scale, finite; 1 = off (default 1) */
+    float shift;                    /* image time grid shift s > 0, finite (default 1: uniform) */
     uint64_t seed;                  /* same seed, same result as the reference (default 0) */
     /* Called after each sampler step with step = 1..total (total = steps
      * for text-to-image, text_steps + 1 for caption and VQA, steps + 1 for
@@ -280,6 +282,8 @@ typedef struct {
     void *user;
 } mdm_gen_params;
 
+/* The tasks take p NULL as the defaults; a field outside its range above
+ * (or an unknown sampler) is MDM_ERR_INVALID_ARG before any work. */
 mdm_gen_params mdm_gen_params_init(void);
 
 /* Text-to-image: prompt (prompt_len bytes of UTF-8) -> pixels (n must be
