@@ -2,6 +2,7 @@
 #   make          library, mdm and mdm-convert in build/
 #   make run      build, then generate and caption with the shipped model
 #   make test     build (optimised and ASan/UBSan), then run every test suite
+#                 (ONLY="test_simd cli.sh": just the tests whose path has one of those)
 #   make models   regenerate models/*.gguf from the reference checkpoint
 CC      ?= cc
 BUILD   ?= build
@@ -58,16 +59,14 @@ SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-san
 test:
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory all BUILD=build/asan OPT="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)"
-	@tests/run.sh
+	@tests/run.sh $(ONLY)
 
 # mdm-bench-kernels (tools/bench): per-op throughput of the kernel sets next to
 # the measured peaks; tools/bench/kernels.sh adds numpy's F32 matmul.
-# mdm-bench-step: one denoiser step and one decode per kernel set and threads.
+# One denoiser step and one decode per kernel set and threads: mdm bench --step-only.
 BENCH_SRC := $(wildcard tools/bench/kernels.c tools/bench/peak.c)
-all: $(if $(BENCH_SRC),$(BUILD)/mdm-bench-kernels $(BUILD)/mdm-bench-step)
+all: $(if $(BENCH_SRC),$(BUILD)/mdm-bench-kernels)
 $(BUILD)/mdm-bench-kernels: $(call obj,$(BENCH_SRC)) $(BUILD)/libmdm.a
-	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
-$(BUILD)/mdm-bench-step: $(call obj,tools/bench/step.c) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # The shipped model files, from the reference checkpoint (tools/reference/train.py).
@@ -88,7 +87,8 @@ FUZZ_CC      ?= clang
 FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TARGETS := fuzz_gguf fuzz_json fuzz_safetensors
 # Only what the loader and the converter use, so a target builds alone.
-FUZZ_SRC     := src/status.c $(wildcard src/model/*.c) src/kernels/ref/quant.c \
+FUZZ_SRC     := src/status.c $(wildcard src/model/*.c) src/kernels/ref/quant.c src/sample/pcg32.c \
+                src/text/vocab_tsv.c \
                 $(wildcard ports/posix/*.c) $(CONV_SRC)
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS)): $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC)
@@ -102,3 +102,9 @@ EVAL_SRC := $(wildcard tools/eval/*.c)
 all: $(if $(EVAL_SRC),$(BUILD)/mdm-eval)
 $(BUILD)/mdm-eval: $(call obj,$(EVAL_SRC)) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -pthread -o $@
+
+# ---- golden-tool: decodes images and unpacks golden files for tests/suites/cli.sh ----
+# (the project's own decoders, so that the CLI checks need no python3)
+all: $(BUILD)/golden-tool
+$(BUILD)/golden-tool: $(call obj,tests/tools/golden_tool.c) $(CONV_LIB) $(BUILD)/libmdm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@

@@ -5,8 +5,19 @@
  *
  * Conventions
  * - Every function returns an mdm_status (MDM_OK == 0) unless documented.
- * - Nothing in the library prints, exits or keeps global mutable state.
+ * - Nothing in the library prints, exits or keeps global mutable state;
+ *   diagnostics go to a caller-set mdm_log_fn (below), or nowhere.
  * - Handles are opaque; *_free(NULL) is harmless.
+ * - Pointers in: a NULL where the call needs data is MDM_ERR_INVALID_ARG.
+ *   Buffers the caller passes are read or written during the call only and
+ *   may have any alignment, except two that must outlive a handle: a model
+ *   opened from memory (16-byte aligned, unchanged until mdm_model_free)
+ *   and a context's own buffer (until mdm_ctx_free).
+ * - Threads: an mdm_model is read-only once open: any number of threads may
+ *   use it and its contexts at once.  An mdm_ctx is used by one thread at a
+ *   time (calls on one context from two threads at once are undefined); use
+ *   one per thread.  Callbacks run on the thread of the call that makes
+ *   them, and must not call into the same context.
  */
 #ifndef MDM_RT_H
 #define MDM_RT_H
@@ -64,8 +75,30 @@ typedef enum {
 #undef MDM_STATUS_ENUM
 } mdm_status;
 
+/* MDM_ERR_BAD_JSON and MDM_ERR_BAD_SAFETENSORS are returned only by the
+ * converter (tools/convert, reading a checkpoint's config.json and
+ * model.safetensors), never by a call of this header.  They stay in this one
+ * enum so that a status number means one thing across the project (the
+ * tools print mdm_strerror of either), and the numbers are stable. */
+
 /* A static English message for a status; never NULL. */
 const char *mdm_strerror(mdm_status status);
+
+/* ---- diagnostics, progress ------------------------------------------- */
+typedef enum { MDM_LOG_ERROR = 0, MDM_LOG_INFO = 1 } mdm_log_level;
+
+/* Receives the library's diagnostics: one line of text without a newline,
+ * valid only during the call.  ERROR: why a call failed, the same text as
+ * its err buffer where it has one (a text that does not fit the model, a
+ * cancelled call: the details a status cannot carry); INFO: what a model
+ * open or context creation found (sizes, the kernel set).  Set per model open (mdm_model_params) and per context
+ * (mdm_ctx_params); NULL (the default) drops them.  Runs on the thread of
+ * the reporting call. */
+typedef void (*mdm_log_fn)(void *user, mdm_log_level level, const char *msg);
+
+/* Progress of a long call, step = 1..total; returning non-zero stops the
+ * call with MDM_ERR_CANCELLED (its outputs are then unspecified). */
+typedef int (*mdm_progress_fn)(void *user, int step, int total);
 
 /* ===================================================================== */
 /* Model files                                                            */
@@ -80,6 +113,8 @@ typedef struct mdm_model mdm_model;
 
 typedef struct {
     int verify_crc; /* check mdm.data_crc32 over the tensor data (default 1) */
+    mdm_log_fn log; /* diagnostics of the open (default NULL: none) */
+    void *log_user;
 } mdm_model_params;
 
 mdm_model_params mdm_model_params_init(void);
@@ -135,7 +170,9 @@ mdm_status mdm_model_tensor(const mdm_model *m, size_t i, mdm_tensor_info *out);
  *
  * Threads: a model is read-only once open and may serve any number of
  * contexts on any number of threads; a context is used by one thread at a
- * time.  The model must outlive its contexts.
+ * time.  The model must outlive its contexts.  Every call below on a
+ * context is synchronous; with n_threads > 1 it uses the context's own
+ * workers and returns when they are done.
  *
  * Shapes (mdm_model_get_info): H = W = image_size, C = image_channels,
  * c = latent_channels, h = w = image_size / vae_factor, Lt = text_len,
@@ -158,7 +195,9 @@ mdm_status mdm_model_tensor(const mdm_model *m, size_t i, mdm_tensor_info *out);
 typedef struct mdm_ctx mdm_ctx;
 
 typedef struct {
-    size_t max_text_bytes; /* longest prompt or question accepted, in bytes (default 4096) */
+    size_t max_text_bytes; /* longest prompt or question accepted, in bytes,
+                            * 1..1048576 (default 4096); it sizes the
+                            * tokenizer's scratch */
     /* Threads the context's calls run on, 1..MDM_MAX_THREADS (default 1).
      * Results have the same bits whatever the count.  More than one needs a
      * port with threads (MDM_ERR_UNSUPPORTED otherwise); the workers start in
@@ -171,6 +210,20 @@ typedef struct {
      * (Q8_0/Q4_0 weights on avx512 and neon-dotprod) quantize activations to
      * 8 bits per 32 values, as llama.cpp does. */
     const char *kernels;
+    /* On failure of mdm_ctx_create, a NUL-terminated reason ("caller buffer
+     * too small: 1000 bytes, the context needs 52224") goes to err[err_len],
+     * as mdm_model_open_* do with theirs.  NULL (default): none. */
+    char *err;
+    size_t err_len;
+    mdm_log_fn log; /* this context's diagnostics (default NULL: none); it */
+    void *log_user; /* and log_user must stay valid until mdm_ctx_free */
+    /* Progress and cancellation inside every encode, decode and denoiser
+     * forward on this context, including those the tasks make: called after
+     * each VAE block (total = the blocks of that encode or decode) and each
+     * denoiser layer (total = batch * n_layer of that forward).  NULL
+     * (default): none.  mdm_ctx_set_progress changes it later. */
+    mdm_progress_fn progress;
+    void *progress_user;
 } mdm_ctx_params;
 
 #define MDM_MAX_THREADS 64
@@ -178,7 +231,8 @@ typedef struct {
 mdm_ctx_params mdm_ctx_params_init(void);
 
 /* Bytes that mdm_ctx_create needs for this model and params (whatever the
- * buffer's alignment); 0 when the params are invalid or the size overflows. */
+ * buffer's alignment); 0 when the params are invalid or the size overflows
+ * (mdm_ctx_create with the same params says which). */
 size_t mdm_ctx_size(const mdm_model *m, const mdm_ctx_params *p);
 
 /* Creates a context in buffer (size bytes, any alignment), which must stay
@@ -186,10 +240,15 @@ size_t mdm_ctx_size(const mdm_model *m, const mdm_ctx_params *p);
  * mdm_ctx_size() bytes once, here, and frees them in mdm_ctx_free.  p may be
  * NULL (defaults).  MDM_ERR_BUFFER_TOO_SMALL, MDM_ERR_NO_MEMORY,
  * MDM_ERR_BAD_VOCAB (the model's vocabulary cannot make a tokenizer),
- * MDM_ERR_INVALID_ARG. */
+ * MDM_ERR_UNSUPPORTED (kernel set or threads), MDM_ERR_INVALID_ARG; the
+ * reason in p->err and to p->log. */
 mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buffer, size_t size,
                           mdm_ctx **out);
 void mdm_ctx_free(mdm_ctx *ctx);
+
+/* Replaces the context's progress callback (mdm_ctx_params.progress);
+ * fn NULL: none.  Not during a call on the context. */
+void mdm_ctx_set_progress(mdm_ctx *ctx, mdm_progress_fn fn, void *user);
 
 /* The context's buffer size, the scratch part of it, and the most scratch
  * any call so far used (for tuning, and for tests that the plan holds). */
@@ -217,8 +276,8 @@ typedef struct {
     mdm_image_sampler sampler;      /* default Euler */
     int text_steps;                 /* text steps, 1..MDM_MAX_STEPS (default 16) */
     mdm_text_sampler text_sampler;  /* default confident (deterministic, confidence-first) */
-    float guidance;                 /* classifier-free guidance scale; 1 = off (default 1) */
-    float shift;                    /* image time grid shift s > 0 (default 1: uniform) */
+    float guidance;                 /* classifier-free guidance scale, finite; 1 = off (default 1) */
+    float shift;                    /* image time grid shift s > 0, finite (default 1: uniform) */
     uint64_t seed;                  /* same seed, same result as the reference (default 0) */
     /* Called after each sampler step with step = 1..total (total = steps
      * for text-to-image, text_steps + 1 for caption and VQA, steps + 1 for
@@ -228,6 +287,8 @@ typedef struct {
     void *user;
 } mdm_gen_params;
 
+/* The tasks take p NULL as the defaults; a field outside its range above
+ * (or an unknown sampler) is MDM_ERR_INVALID_ARG before any work. */
 mdm_gen_params mdm_gen_params_init(void);
 
 /* Text-to-image: prompt (prompt_len bytes of UTF-8) -> pixels (n must be
@@ -271,7 +332,8 @@ mdm_status mdm_detokenize(mdm_ctx *ctx, const int32_t *ids, size_t n, char *text
 
 /* Image -> scaled latent [c][h][w] (the encoder's mean times the scaling
  * factor).  Bytes (n = H*W*C, interleaved) or planar floats [C][H][W] in
- * [-1, 1] (n = C*H*W). */
+ * [-1, 1] (n = C*H*W).  The context's progress callback sees each encoder
+ * block (and may cancel); so do decode and denoise below. */
 mdm_status mdm_encode_image(mdm_ctx *ctx, const uint8_t *pixels, size_t n, float *latent);
 mdm_status mdm_encode_image_f32(mdm_ctx *ctx, const float *planar, size_t n, float *latent);
 

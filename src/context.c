@@ -4,6 +4,9 @@
  *   persistent = context + tokenizer + denoiser constants
  *   scratch    = task state + max(denoiser forward, VAE call, tokenization) */
 #include "context.h"
+#include "model/errmsg.h"
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -129,23 +132,36 @@ size_t mdm_ctx_size(const mdm_model *m, const mdm_ctx_params *p) {
     return persist + scratch + MDM_ARENA_SLACK;
 }
 
-mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buffer, size_t size,
-                          mdm_ctx **out) {
-    mdm_ctx_params def = mdm_ctx_params_init();
-    if (!out)
-        return MDM_ERR_INVALID_ARG;
-    *out = NULL;
-    if (!p)
-        p = &def;
+/* Why params_ok() said no, into err. */
+static mdm_status params_err(const mdm_ctx_params *p, char *err, size_t len) {
+    if (p->n_threads < 1 || p->n_threads > MDM_MAX_THREADS)
+        return mdm_err(err, len, MDM_ERR_INVALID_ARG, "n_threads %d, need 1..%d", p->n_threads,
+                       MDM_MAX_THREADS);
+    return mdm_err(err, len, MDM_ERR_INVALID_ARG, "max_text_bytes %zu, need 1..%u",
+                   p->max_text_bytes, MAX_TEXT_BYTES_LIMIT);
+}
+
+static mdm_status create(const mdm_model *m, const mdm_ctx_params *p, void *buffer, size_t size,
+                         mdm_ctx **out, char *err, size_t len) {
+    if (!m || !out)
+        return mdm_err(err, len, MDM_ERR_INVALID_ARG, "no model or no output");
+    if (!params_ok(p))
+        return params_err(p, err, len);
+    if (p->kernels && !mdm_kernels_select(p->kernels))
+        return mdm_err(err, len, MDM_ERR_UNSUPPORTED,
+                       "kernel set \"%s\" is not in this build or not run by this CPU", p->kernels);
     size_t persist, scratch;
     mdm_status st = plan(m, p, &persist, &scratch);
     if (st != MDM_OK)
-        return st;
+        return mdm_err(err, len, st, "%s", st == MDM_ERR_BAD_VOCAB
+                                               ? "the model's vocabulary cannot make a tokenizer"
+                                               : "sizing the context");
+    const size_t need = persist + scratch + MDM_ARENA_SLACK;
     void *owned = NULL;
     if (!buffer) {
-        size = persist + scratch + MDM_ARENA_SLACK;
+        size = need;
         if (!(buffer = owned = malloc(size)))
-            return MDM_ERR_NO_MEMORY;
+            return mdm_err(err, len, MDM_ERR_NO_MEMORY, "%zu bytes for the context", size);
     }
     mdm_arena a;
     mdm_arena_init(&a, buffer, size);
@@ -155,18 +171,64 @@ mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buf
         st = MDM_ERR_BUFFER_TOO_SMALL;
     if (st != MDM_OK) {
         free(owned);
-        return st;
+        if (st == MDM_ERR_BUFFER_TOO_SMALL)
+            return mdm_err(err, len, st, "%zu bytes, the context needs %zu (mdm_ctx_size)", size,
+                           need);
+        return mdm_err(err, len, st, "setting up the context");
     }
     if (p->n_threads > 1 && (st = mdm_port_pool_create(p->n_threads, &ctx->ex.pool)) != MDM_OK) {
         free(owned);
-        return st;
+        return mdm_err(err, len, st, "starting %d threads (this port has %s)", p->n_threads,
+                       st == MDM_ERR_UNSUPPORTED ? "none" : "too few");
     }
     ctx->arena = a;
     ctx->owned = owned;
     ctx->scratch_plan = scratch;
     ctx->size = size;
+    /* The caller's buffers are for this call only; the callbacks stay. */
+    ctx->params.err = NULL, ctx->params.err_len = 0, ctx->params.kernels = NULL;
+    ctx->progress = (mdm_progress){p->progress, p->progress_user};
     *out = ctx;
     return MDM_OK;
+}
+
+mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buffer, size_t size,
+                          mdm_ctx **out) {
+    mdm_ctx_params def = mdm_ctx_params_init();
+    if (out)
+        *out = NULL;
+    if (!p)
+        p = &def;
+    char msg[256] = "";
+    mdm_status st = create(m, p, buffer, size, out, msg, sizeof msg);
+    if (st != MDM_OK) {
+        if (p->err && p->err_len)
+            snprintf(p->err, p->err_len, "%s", msg);
+        if (p->log)
+            p->log(p->log_user, MDM_LOG_ERROR, msg);
+    } else if (p->log) {
+        snprintf(msg, sizeof msg, "context: %zu bytes (scratch %zu), kernels %s, %d thread%s",
+                 (*out)->size, (*out)->scratch_plan, mdm_ctx_kernels(*out), p->n_threads,
+                 p->n_threads > 1 ? "s" : "");
+        p->log(p->log_user, MDM_LOG_INFO, msg);
+    }
+    return st;
+}
+
+void mdm_ctx_log(const mdm_ctx *ctx, mdm_log_level level, const char *fmt, ...) {
+    if (!ctx || !ctx->params.log)
+        return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    ctx->params.log(ctx->params.log_user, level, line);
+}
+
+void mdm_ctx_set_progress(mdm_ctx *ctx, mdm_progress_fn fn, void *user) {
+    if (ctx)
+        ctx->progress = (mdm_progress){fn, user};
 }
 
 void mdm_ctx_free(mdm_ctx *ctx) {

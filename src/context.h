@@ -6,6 +6,7 @@
 #include "denoiser.h"
 #include "kernels/ops.h"
 #include "mdm_rt.h"
+#include "progress.h"
 #include "text/spm.h"
 #include "vae/vae.h"
 
@@ -20,6 +21,7 @@ struct mdm_ctx {
     size_t text_cap;   /* mdm_ctx_text_cap */
     size_t scratch_plan; /* scratch bytes reserved at the top */
     size_t size;         /* the whole buffer */
+    mdm_progress progress; /* inside encode, decode, forward (mdm_ctx_set_progress) */
 };
 
 /* Scratch of one VAE call: the image as planar floats, and the VAE's maps. */
@@ -66,6 +68,14 @@ mdm_status mdm_ctx_encode(mdm_ctx *ctx, const uint8_t *pixels, const float *plan
                           float *latent);
 mdm_status mdm_ctx_decode(mdm_ctx *ctx, const float *latent, uint8_t *pixels);
 mdm_status mdm_ctx_forward(mdm_ctx *ctx, const mdm_den_io *io, int batch);
+
+/* A line to the context's log hook (mdm_ctx_params.log), if any: formatted
+ * on the stack, so it allocates nothing. */
+void mdm_ctx_log(const mdm_ctx *ctx, mdm_log_level level, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* Caption as tokens [Lt] (what mdm_caption detokenizes). */
 mdm_status mdm_task_caption(mdm_ctx *ctx, const uint8_t *pixels, const mdm_gen_params *p,

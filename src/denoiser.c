@@ -3,6 +3,7 @@
  * -> n_layer Mamba blocks (scan order l mod 4) -> norm_f -> heads. */
 #include "denoiser.h"
 #include "kernels/ops.h"
+#include "progress.h"
 #include "sample/sedd.h"
 #include <math.h>
 #include <string.h>
@@ -38,6 +39,8 @@ void mdm_den_work_carve(mdm_arena *a, const mdm_hparams *hp, mdm_den_work *w) {
     w->patches = mdm_arena_floats(a, (size_t)hp->n_image_tokens * pd);
     w->row = mdm_arena_floats(a, row > pd ? row : pd);
     w->ex = NULL;
+    w->progress = NULL;
+    w->progress_base = 0, w->progress_total = hp->n_layer;
 }
 
 /* ---- embeddings --------------------------------------------------------- */
@@ -156,9 +159,13 @@ mdm_status mdm_denoiser_forward(const mdm_denoiser *dn, const mdm_den_io *io, md
     embed(m, io, w);
     const size_t per_layer = (size_t)hp->d_inner * (size_t)hp->d_state;
     w->blk.ex = w->ex;
-    for (int l = 0; l < hp->n_layer; l++)
+    for (int l = 0; l < hp->n_layer; l++) {
         mdm_mamba_block(hp, &m->layers[l], dn->A + (size_t)l * per_layer,
                         dn->perm[hp->scan_orders[l % 4]], w->x, &w->blk);
+        if (mdm_progress_report(w->progress, w->progress_base + l + 1, w->progress_total) !=
+            MDM_OK)
+            return MDM_ERR_CANCELLED;
+    }
     heads(m, io, w);
     return MDM_OK;
 }

@@ -8,6 +8,8 @@
 #include "mamba/mamba.h"
 #include "model/model.h"
 
+struct mdm_progress;
+
 #define MDM_TIME_FEATURES 256
 
 /* What the context keeps for the denoiser: derived once, read-only after. */
@@ -26,6 +28,8 @@ typedef struct {
     float *patches; /* [Ni][c*p*p] patchified latent, then the image head's output */
     float *row;     /* matmul scratch: max(256, d) floats */
     const struct mdm_exec *ex; /* kernels and threads (kernels/ops.h); NULL (as carved): reference */
+    const struct mdm_progress *progress; /* after each layer (progress.h); NULL as carved */
+    int progress_base, progress_total;   /* steps before this forward; of the whole call */
 } mdm_den_work;
 
 /* One forward: latent [c][h][w] (scaled), tokens [Lt] in 0..V (V = MASK),

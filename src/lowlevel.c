@@ -18,6 +18,9 @@ static mdm_status layout(mdm_ctx *ctx, const char *text, size_t len, int32_t *id
                                    Lt, &n);
     if (st == MDM_OK && n + 1 > Lt) /* EOS needs a position too */
         st = MDM_ERR_TEXT_TOO_LONG;
+    if (st == MDM_ERR_TEXT_TOO_LONG)
+        mdm_ctx_log(ctx, MDM_LOG_ERROR, "%s: its tokens and EOS need more than %zu",
+                    mdm_strerror(st), Lt);
     if (n_ids)
         *n_ids = n + 1;
     if (st != MDM_OK)
@@ -33,8 +36,11 @@ mdm_status mdm_tokenize(mdm_ctx *ctx, const char *text, size_t text_len, int32_t
                         size_t *n_ids) {
     if (!ctx || !ids || (!text && text_len))
         return MDM_ERR_INVALID_ARG;
-    if (text_len > ctx->params.max_text_bytes)
+    if (text_len > ctx->params.max_text_bytes) {
+        mdm_ctx_log(ctx, MDM_LOG_ERROR, "%s: %zu bytes, max_text_bytes is %zu",
+                    mdm_strerror(MDM_ERR_TEXT_TOO_LONG), text_len, ctx->params.max_text_bytes);
         return MDM_ERR_TEXT_TOO_LONG;
+    }
     size_t mark = mdm_arena_mark(&ctx->arena);
     mdm_tok_call c;
     mdm_tok_call_carve(&ctx->arena, &ctx->m->hp, &ctx->params, &c);
@@ -102,6 +108,7 @@ mdm_status mdm_ctx_encode(mdm_ctx *ctx, const uint8_t *pixels, const float *plan
     mdm_vae_call c;
     mdm_vae_call_carve(&ctx->arena, m, &c);
     c.vae.ex = &ctx->ex;
+    c.vae.progress = &ctx->progress;
     mdm_status st = MDM_ERR_INTERNAL;
     if (mdm_arena_ok(&ctx->arena)) {
         if (pixels) {
@@ -115,6 +122,8 @@ mdm_status mdm_ctx_encode(mdm_ctx *ctx, const uint8_t *pixels, const float *plan
         for (size_t i = 0; i < n; i++)
             latent[i] *= m->hp.vae_scaling_factor;
     }
+    if (st == MDM_ERR_CANCELLED)
+        mdm_ctx_log(ctx, MDM_LOG_INFO, "encode cancelled by the progress callback");
     mdm_arena_reset(&ctx->arena, mark);
     return st;
 }
@@ -126,6 +135,7 @@ mdm_status mdm_ctx_decode(mdm_ctx *ctx, const float *latent, uint8_t *pixels) {
     mdm_vae_call c;
     mdm_vae_call_carve(&ctx->arena, m, &c);
     c.vae.ex = &ctx->ex;
+    c.vae.progress = &ctx->progress;
     mdm_status st = MDM_ERR_INTERNAL;
     if (mdm_arena_ok(&ctx->arena)) {
         /* The decoder takes latent / scaling_factor (spec §4); map[0] is its
@@ -137,6 +147,8 @@ mdm_status mdm_ctx_decode(mdm_ctx *ctx, const float *latent, uint8_t *pixels) {
     }
     if (st == MDM_OK)
         planar_to_bytes(hp, c.image, pixels);
+    if (st == MDM_ERR_CANCELLED)
+        mdm_ctx_log(ctx, MDM_LOG_INFO, "decode cancelled by the progress callback");
     mdm_arena_reset(&ctx->arena, mark);
     return st;
 }
@@ -174,9 +186,15 @@ mdm_status mdm_ctx_forward(mdm_ctx *ctx, const mdm_den_io *io, int batch) {
     mdm_den_work w;
     mdm_den_work_carve(&ctx->arena, &ctx->m->hp, &w);
     w.ex = &ctx->ex;
+    w.progress = &ctx->progress;
+    w.progress_total = batch * ctx->m->hp.n_layer;
     mdm_status st = mdm_arena_ok(&ctx->arena) ? MDM_OK : MDM_ERR_INTERNAL;
-    for (int b = 0; b < batch && st == MDM_OK; b++)
+    for (int b = 0; b < batch && st == MDM_OK; b++) {
+        w.progress_base = b * ctx->m->hp.n_layer;
         st = mdm_denoiser_forward(&ctx->dn, &io[b], &w);
+    }
+    if (st == MDM_ERR_CANCELLED)
+        mdm_ctx_log(ctx, MDM_LOG_INFO, "denoiser forward cancelled by the progress callback");
     mdm_arena_reset(&ctx->arena, mark);
     return st;
 }

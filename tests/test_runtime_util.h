@@ -4,6 +4,7 @@
 #ifndef MDM_TEST_RUNTIME_UTIL_H
 #define MDM_TEST_RUNTIME_UTIL_H
 #include "golden_io.h"
+#include "rel_err.h"
 #include "tools/convert/convert.h"
 #include <math.h>
 #include <stdio.h>
@@ -63,16 +64,6 @@ static const char *golden_meta(const golden_file *g, const char *key) {
     return v && v->kind == JSON_STRING ? v->str : "";
 }
 
-/* max |a - b| / max |b|: the relative error of a result against a reference. */
-static double rel_err(const float *a, const float *b, size_t n) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - b[i]);
-        num = d > num || d != d ? d : num;
-        den = fabs(b[i]) > den ? fabs(b[i]) : den;
-    }
-    return den > 0 ? num / den : num;
-}
 
 static double psnr_u8(const uint8_t *a, const uint8_t *b, size_t n) {
     double se = 0;

@@ -5,6 +5,7 @@
 #include "model/loader.h"
 #include "port.h"
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,8 +52,8 @@ static mdm_status open_view(const void *data, size_t size, const mdm_model_param
     return MDM_OK;
 }
 
-mdm_status mdm_model_open_memory(const void *data, size_t size, const mdm_model_params *p,
-                                 mdm_model **out, char *err, size_t err_len) {
+static mdm_status open_memory(const void *data, size_t size, const mdm_model_params *p,
+                              mdm_model **out, char *err, size_t err_len) {
     if (err && err_len)
         err[0] = '\0';
     if (!out || (!data && size))
@@ -64,8 +65,8 @@ mdm_status mdm_model_open_memory(const void *data, size_t size, const mdm_model_
     return open_view(data, size, p, out, err, err_len);
 }
 
-mdm_status mdm_model_open_file(const char *path, const mdm_model_params *p, mdm_model **out,
-                               char *err, size_t err_len) {
+static mdm_status open_file(const char *path, const mdm_model_params *p, mdm_model **out,
+                            char *err, size_t err_len) {
     if (err && err_len)
         err[0] = '\0';
     if (!out || !path)
@@ -87,6 +88,43 @@ mdm_status mdm_model_open_file(const char *path, const mdm_model_params *p, mdm_
     }
     (*out)->mapping = map;
     return MDM_OK;
+}
+
+/* The message of an open goes to the caller's err buffer and to the log. */
+static mdm_status report(mdm_status st, const mdm_model_params *p, mdm_model *const *out,
+                         char *msg, size_t msg_len, char *err, size_t err_len) {
+    if (st != MDM_OK && !msg[0])
+        snprintf(msg, msg_len, "%s", mdm_strerror(st));
+    if (err && err_len)
+        snprintf(err, err_len, "%s", msg);
+    if (!p || !p->log)
+        return st;
+    if (st != MDM_OK) {
+        p->log(p->log_user, MDM_LOG_ERROR, msg);
+        return st;
+    }
+    mdm_model_info info;
+    mdm_model_get_info(*out, &info);
+    char line[160];
+    snprintf(line, sizeof line, "model: %zu tensors, %llu bytes, d_model %d, %d layers, CRC %s",
+             mdm_model_n_tensors(*out), (unsigned long long)info.file_size, info.d_model,
+             info.n_layer, info.crc_state == MDM_CRC_OK ? "checked" : "not checked");
+    p->log(p->log_user, MDM_LOG_INFO, line);
+    return st;
+}
+
+mdm_status mdm_model_open_memory(const void *data, size_t size, const mdm_model_params *p,
+                                 mdm_model **out, char *err, size_t err_len) {
+    char msg[512];
+    mdm_status st = open_memory(data, size, p, out, msg, sizeof msg);
+    return report(st, p, out, msg, sizeof msg, err, err_len);
+}
+
+mdm_status mdm_model_open_file(const char *path, const mdm_model_params *p, mdm_model **out,
+                               char *err, size_t err_len) {
+    char msg[512];
+    mdm_status st = open_file(path, p, out, msg, sizeof msg);
+    return report(st, p, out, msg, sizeof msg, err, err_len);
 }
 
 void mdm_model_free(mdm_model *m) {

@@ -1,5 +1,7 @@
 /* Reader for vocab.tsv (docs/MODEL.md): one line per piece id,
- * piece<TAB>score<TAB>type, in the arrays mdm_spm_vocab takes. */
+ * piece<TAB>score<TAB>type, in the arrays mdm_spm_vocab takes.  The one
+ * parser of the project: mdm-convert reads checkpoints with it, the tests
+ * build tokenizers with it. */
 #ifndef MDM_TEXT_VOCAB_TSV_H
 #define MDM_TEXT_VOCAB_TSV_H
 

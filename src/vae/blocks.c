@@ -1,6 +1,7 @@
 /* The VAE block interpreter shared by encoder.c and decoder.c: the block
  * grammar of docs/MODEL.md, one function per block kind. */
 #include "kernels/ops.h"
+#include "progress.h"
 #include "vae/vae.h"
 #include <string.h>
 
@@ -44,6 +45,7 @@ void mdm_vae_work_carve(mdm_arena *a, const mdm_model *m, mdm_vae_work *w) {
     w->row = mdm_arena_floats(a, n.row);
     w->map_floats = n.map;
     w->ex = NULL;
+    w->progress = NULL;
 }
 
 /* ---- blocks -------------------------------------------------------------- */
@@ -119,6 +121,8 @@ mdm_status mdm_vae_run(const mdm_vae_stack *s, float gn_eps, int *c, int *h, int
             break;
         case MDM_VAE_SILU: mdm_op_silu(w->ex, st.cur, (size_t)st.c * st.h * st.w); break;
         }
+        if (mdm_progress_report(w->progress, i + 1, s->n_blocks) != MDM_OK)
+            return MDM_ERR_CANCELLED;
     }
     *c = st.c, *h = st.h, *w_ = st.w;
     *out = st.cur;

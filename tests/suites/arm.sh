@@ -11,7 +11,7 @@ TESTS="test_kernels test_simd test_quant test_runtime"
 run_target() {  # run_target LABEL CC QEMU CFLAGS
     local label=$1 cc=$2 qemu=$3 flags=$4 dir=build/cross-$1
     if ! command -v "$cc" >/dev/null || ! command -v "$qemu" >/dev/null; then
-        echo "SKIP arm-$label: $cc or $qemu not installed"
+        echo "SKIP arm-$label: tool missing: $cc or $qemu"
         return
     fi
     local targets=""

@@ -2,13 +2,15 @@
 # The mdm command end to end: --help everywhere, usage errors (exit 2), bad
 # models, images and prompts (exit 3), a failed write (exit 4), and real runs
 # on the golden random model (converted here with build/mdm-convert): seeded
-# generation matches the reference image and the caption the reference text
-# (those two need python3 to unpack golden.safetensors; SKIP without it).
+# generation matches the reference image and the caption the reference text.
+# Images are decoded and golden.safetensors unpacked with build/golden-tool
+# (tests/tools/golden_tool.c: the project's own decoders), so no python3.
 set -u
 cd "$(dirname "$0")/../.."
 mdm=build/mdm
-if [ ! -x "$mdm" ] || [ ! -x build/mdm-convert ]; then
-    echo "SKIP cli: build/mdm or build/mdm-convert not built (run make)"; exit 0
+gt=build/golden-tool
+if [ ! -x "$mdm" ] || [ ! -x build/mdm-convert ] || [ ! -x "$gt" ]; then
+    echo "FAIL cli: build/mdm, build/mdm-convert or $gt not built (run make)"; exit 1
 fi
 tmp=build/cli-test
 rm -rf "$tmp"; mkdir -p "$tmp"
@@ -72,6 +74,13 @@ expect bad_prompt_too_long 3 "$mdm" generate -m "$model" -o "$tmp/x.png" \
 expect bad_question_too_long 3 "$mdm" vqa -m "$model" -i tests/data/images/ct2_d8.png \
     -q "$(printf 'is %.0s' $(seq 1 100))"
 expect write_failure 4 "$mdm" generate -m "$model" -p "a bag" -o "$tmp/no/such/dir/x.png" --steps 1
+# one exit-status rule for every tool (tools/exit_status.h): a missing file is 3 in each
+expect convert_missing_model 3 build/mdm-convert --info "$tmp/nope.gguf"
+expect convert_missing_checkpoint 3 build/mdm-convert --checkpoint "$tmp/nope" -o "$tmp/x.gguf"
+expect convert_write_failure 4 build/mdm-convert --random micro -o "$tmp/no/such/dir/x.gguf"
+expect convert_unknown_argument 2 build/mdm-convert --info "$model" --fast
+expect bench_unknown_argument 2 "$mdm" bench -m "$model" --fast
+expect bench_kernels_unknown_argument 2 build/mdm-bench-kernels --fast
 
 # ---- runs ------------------------------------------------------------------
 expect info 0 "$mdm" info "$model"
@@ -80,6 +89,13 @@ expect info_json 0 "$mdm" info "$model" --json
 check info_json_object grep -q '"d_model": *32' "$tmp/out"
 expect generate 0 "$mdm" generate -m "$model" -p "a photo of a bag" -o "$tmp/a.png" --seed 3 --steps 4
 check generate_png_magic cmp -s -n 8 "$tmp/a.png" tests/data/images/ct2_d8.png
+# decoded: the model's 32x32 gray, not one flat value; the PNG holds the same
+# pixels as the PGM of the same run
+"$gt" image "$tmp/a.png" >"$tmp/a.stat" 2>&1
+check generate_png_decodes grep -q '^32 32 1 ' "$tmp/a.stat"
+check generate_png_not_flat awk '{ exit !($4 < $5) }' "$tmp/a.stat"
+expect generate_pgm 0 "$mdm" generate -m "$model" -p "a photo of a bag" -o "$tmp/a.pgm" --seed 3 --steps 4
+check generate_png_equals_pgm "$gt" same "$tmp/a.png" "$tmp/a.pgm"
 check generate_quiet_stderr test ! -s "$tmp/err" # no progress bar when stderr is not a terminal
 expect generate_again 0 "$mdm" generate -m "$model" -p "a photo of a bag" -o "$tmp/b.png" --seed 3 --steps 4
 check generate_deterministic cmp -s "$tmp/a.png" "$tmp/b.png"
@@ -102,26 +118,16 @@ check demo_caption grep -q "^caption: ." "$tmp/demo.out"
 check demo_image test -s "$tmp/demo.png"
 
 # ---- against the reference (golden.safetensors) ----------------------------
-if ! command -v python3 >/dev/null 2>&1; then
-    echo "SKIP cli.golden: python3 not found"; exit 0
+g=tests/golden/random/golden.safetensors
+if ! "$gt" pgm "$g" caption.image 32 32 "$tmp/caption.pgm" ||
+   ! "$gt" pgm "$g" t2i.image 32 32 "$tmp/t2i.pgm" ||
+   ! "$gt" meta "$g" prompt >"$tmp/prompt.txt" ||
+   ! "$gt" meta "$g" caption >"$tmp/caption.txt"; then
+    echo "FAIL cli.golden_unpack: $g"; exit 1
 fi
-python3 - "$tmp" <<'PY' || { echo "FAIL cli.golden_unpack"; exit 0; }
-import json, struct, sys
-out = sys.argv[1]
-b = open("tests/golden/random/golden.safetensors", "rb").read()
-n = struct.unpack("<Q", b[:8])[0]
-h = json.loads(b[8:8 + n])
-def raw(k):
-    s, e = h[k]["data_offsets"]
-    return b[8 + n + s:8 + n + e]
-for k, name in (("caption.image", "caption"), ("t2i.image", "t2i")):
-    open(f"{out}/{name}.pgm", "wb").write(b"P5\n32 32\n255\n" + raw(k))
-m = h["__metadata__"]
-open(f"{out}/caption.txt", "w").write(m["caption"] + "\n")
-open(f"{out}/prompt.txt", "w").write(m["prompt"])
-PY
+echo >>"$tmp/caption.txt"
 expect golden_generate 0 "$mdm" generate -m "$model" -p "$(cat "$tmp/prompt.txt")" \
-    -o "$tmp/gen.pgm" --seed 5 --steps 8 --guidance 2
-check golden_generate_image cmp -s "$tmp/gen.pgm" "$tmp/t2i.pgm"
+    -o "$tmp/gen.png" --seed 5 --steps 8 --guidance 2
+check golden_generate_image "$gt" same "$tmp/gen.png" "$tmp/t2i.pgm"
 expect golden_caption 0 "$mdm" caption -m "$model" -i "$tmp/caption.pgm" --seed 5 --steps 8
 check golden_caption_text cmp -s "$tmp/out" "$tmp/caption.txt"

@@ -9,11 +9,11 @@ cd "$(dirname "$0")/../.."
 secs=${FUZZ_SECONDS:-20}
 targets="fuzz_gguf fuzz_json fuzz_safetensors"
 skip_all() { for t in $targets; do echo "SKIP $t: $1"; done; exit 0; }
-command -v clang >/dev/null 2>&1 || skip_all "clang not found"
+command -v clang >/dev/null 2>&1 || skip_all "tool missing: clang"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' >"$tmp/p.c"
 clang -fsanitize=fuzzer "$tmp/p.c" -o "$tmp/p" >/dev/null 2>&1 ||
-    skip_all "clang cannot link -fsanitize=fuzzer (libFuzzer missing)"
+    skip_all "tool missing: libFuzzer (clang cannot link -fsanitize=fuzzer)"
 out=build/fuzz
 mkdir -p "$out"
 if ! make --no-print-directory fuzz >"$out/build.log" 2>&1; then

@@ -8,12 +8,12 @@ secs=${FUZZ_SECONDS:-20}
 out=build/fuzz
 mkdir -p "$out"
 if ! command -v clang >/dev/null 2>&1; then
-    echo "SKIP fuzz_png: clang not found"; exit 0
+    echo "SKIP fuzz_png: tool missing: clang"; exit 0
 fi
 probe=$(mktemp -d); trap 'rm -rf "$probe"' EXIT
 printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }\n' >"$probe/p.c"
 if ! clang -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
-    echo "SKIP fuzz_png: clang cannot link -fsanitize=fuzzer (libFuzzer missing)"; exit 0
+    echo "SKIP fuzz_png: tool missing: libFuzzer (clang cannot link -fsanitize=fuzzer)"; exit 0
 fi
 srcs="tests/fuzz/fuzz_png.c $(ls src/image/*.c) src/model/crc32.c src/status.c"
 if ! clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -I. -Isrc -Itests/fuzz \

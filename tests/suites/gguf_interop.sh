@@ -8,7 +8,7 @@ set -u
 cd "$(dirname "$0")/../.."
 name=gguf_interop
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-    echo "SKIP $name: node or npm not found"; exit 0
+    echo "SKIP $name: tool missing: node or npm"; exit 0
 fi
 if [ ! -x build/mdm-convert ]; then
     echo "SKIP $name: build/mdm-convert not built (run make)"; exit 0
@@ -18,7 +18,7 @@ if [ ! -f "$cache/node_modules/@huggingface/gguf/package.json" ]; then
     mkdir -p "$cache"
     if ! timeout 300 npm install --prefix "$cache" @huggingface/gguf@0.4 --no-audit --no-fund \
             >"$cache/install.log" 2>&1; then
-        echo "SKIP $name: npm install @huggingface/gguf failed (see $cache/install.log)"; exit 0
+        echo "SKIP $name: tool missing: npm install @huggingface/gguf failed (see $cache/install.log)"; exit 0
     fi
 fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

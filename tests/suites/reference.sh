@@ -3,7 +3,7 @@
 cd "$(dirname "$0")/../.."
 py=/usr/bin/python3
 if ! "$py" -c 'import torch, numpy, sentencepiece' 2>/dev/null; then
-    echo "SKIP reference: /usr/bin/python3 with torch, numpy and sentencepiece is not installed"
+    echo "SKIP reference: tool missing: /usr/bin/python3 with torch, numpy and sentencepiece"
     exit 0
 fi
 exec "$py" tools/reference/test_reference.py

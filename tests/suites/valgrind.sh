@@ -3,7 +3,7 @@
 # and a CLI generate + caption round trip. SKIP when valgrind is not installed.
 cd "$(dirname "$0")/../.."
 if ! command -v valgrind >/dev/null 2>&1; then
-    echo "SKIP valgrind: valgrind is not installed"
+    echo "SKIP valgrind: tool missing: valgrind"
     exit 0
 fi
 vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite"

@@ -5,6 +5,7 @@
 #include "model/errmsg.h"
 #include "port.h"
 #include "safetensors.h"
+#include "text/vocab_tsv.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,47 +116,37 @@ static mdm_status read_config(cv_source *src, const json_value *c, char *err, si
     return cv_check_model(src, err, len);
 }
 
-/* vocab.tsv: exactly vocab_size lines "piece<TAB>score<TAB>type". */
+/* vocab.tsv: exactly vocab_size lines "piece<TAB>score<TAB>type", read
+ * by the project's one vocab.tsv parser (text/vocab_tsv.h). */
 static mdm_status read_vocab(cv_source *src, const char *p, size_t n, char *err, size_t len) {
     mdm_status st = cv_alloc_vocab(src, src->m.hp.vocab_size);
     if (st != MDM_OK)
         return st;
-    size_t pos = 0;
-    for (int i = 0; i < src->n_vocab; i++) {
-        if (pos >= n)
-            return mdm_err(err, len, MDM_ERR_BAD_VOCAB, "vocab.tsv has %d lines, vocab_size is %d",
-                           i, src->n_vocab);
-        const char *line = p + pos, *nl = memchr(line, '\n', n - pos);
-        size_t ll = nl ? (size_t)(nl - line) : n - pos;
-        const char *t1 = memchr(line, '\t', ll);
-        const char *t2 = t1 ? memchr(t1 + 1, '\t', ll - (size_t)(t1 + 1 - line)) : NULL;
-        if (!t1 || !t2 || t1 == line || memchr(line, 0, ll) || ll > 1000)
-            return mdm_err(err, len, MDM_ERR_BAD_VOCAB, "vocab.tsv line %d: need "
-                           "piece<TAB>score<TAB>type (%d lines for vocab_size)", i + 1,
-                           src->n_vocab);
-        char num[64], *end;
-        size_t k1 = (size_t)(t2 - t1 - 1), k2 = ll - (size_t)(t2 + 1 - line);
-        if (k1 == 0 || k1 >= sizeof num || k2 == 0 || k2 >= sizeof num)
-            return mdm_err(err, len, MDM_ERR_BAD_VOCAB, "vocab.tsv line %d: score/type", i + 1);
-        memcpy(num, t1 + 1, k1);
-        num[k1] = '\0';
-        src->scores[i] = strtof(num, &end);
-        int bad = *end != '\0';
-        memcpy(num, t2 + 1, k2);
-        num[k2] = '\0';
-        errno = 0;
-        long ty = strtol(num, &end, 10);
-        bad |= *end != '\0' || errno;
-        src->types[i] = (int32_t)(ty >= 1 && ty <= 6 ? ty : 0);
-        if (bad || !(src->pieces[i] = strndup(line, (size_t)(t1 - line))))
-            return mdm_err(err, len, bad ? MDM_ERR_BAD_VOCAB : MDM_ERR_NO_MEMORY,
-                           "vocab.tsv line %d", i + 1);
-        pos += ll + (nl != NULL);
+    size_t lines = 0;
+    st = mdm_vocab_tsv_parse(p, n, NULL, NULL, NULL, NULL, 0, &lines);
+    if (st != MDM_ERR_BUFFER_TOO_SMALL && st != MDM_OK)
+        return mdm_err(err, len, st, "vocab.tsv");
+    if (lines != (size_t)src->n_vocab)
+        return mdm_err(err, len, MDM_ERR_BAD_VOCAB, "vocab.tsv has %zu lines, vocab_size is %d",
+                       lines, src->n_vocab);
+    const char **piece = malloc((lines ? lines : 1) * sizeof *piece);
+    uint32_t *plen = malloc((lines ? lines : 1) * sizeof *plen);
+    st = piece && plen ? mdm_vocab_tsv_parse(p, n, piece, plen, src->scores, src->types, lines,
+                                             &lines)
+                       : MDM_ERR_NO_MEMORY;
+    if (st == MDM_ERR_BAD_VOCAB)
+        mdm_err(err, len, st, "vocab.tsv line %zu: need piece<TAB>score<TAB>type, a finite "
+                "score and a type 1..6", lines + 1);
+    for (size_t i = 0; st == MDM_OK && i < lines; i++) {
+        /* pieces become C strings in the model file's token list */
+        if (plen[i] > 1000 || memchr(piece[i], 0, plen[i]))
+            st = mdm_err(err, len, MDM_ERR_BAD_VOCAB, "vocab.tsv line %zu: piece too long or "
+                         "holds a NUL byte", i + 1);
+        else if (!(src->pieces[i] = strndup(piece[i], plen[i])))
+            st = mdm_err(err, len, MDM_ERR_NO_MEMORY, "vocab.tsv line %zu", i + 1);
     }
-    if (pos != n)
-        return mdm_err(err, len, MDM_ERR_BAD_VOCAB, "vocab.tsv has more than %d lines",
-                       src->n_vocab);
-    return MDM_OK;
+    free(piece), free(plen);
+    return st;
 }
 
 static mdm_status fill_ckpt(cv_source *src, const mdm_tensor_spec *s, float *x, size_t n,

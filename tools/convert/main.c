@@ -1,9 +1,11 @@
 /* mdm-convert: reference checkpoint or random preset -> GGUF model file;
- * --info prints a model file's header.  Exit codes: 0 ok, 2 usage, 3 bad
- * input, 4 internal or I/O error. */
+ * --info prints a model file's header.  Exit codes (tools/exit_status.h):
+ * 0 ok, 2 usage, 3 bad input (a missing file too), 4 internal error or the
+ * output cannot be written. */
 #include "convert.h"
 #include "info.h"
 #include "model/errmsg.h"
+#include "tools/exit_status.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,18 +26,15 @@ static const char usage[] =
     "  --json            with --info: JSON instead of text\n"
     "  --no-crc          with --info: skip the CRC check of the tensor data\n"
     "\n"
-    "exit status: 0 ok, 2 usage, 3 bad input, 4 internal or I/O error\n";
+    "exit status: 0 ok, 2 usage, 3 bad input (missing too), 4 internal or write error\n";
 
-enum { EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_IO = 4 };
+enum { EXIT_USAGE = TOOL_EXIT_USAGE, EXIT_IO = TOOL_EXIT_INTERNAL };
 
+/* Reading the checkpoint or model; writing fails with EXIT_IO instead. */
 static int exit_code(mdm_status st) {
-    if (st == MDM_OK)
-        return 0;
     if (st == MDM_ERR_INVALID_ARG) /* an unknown preset */
         return EXIT_USAGE;
-    if (st == MDM_ERR_IO || st == MDM_ERR_NO_MEMORY || st == MDM_ERR_INTERNAL)
-        return EXIT_IO;
-    return EXIT_INPUT;
+    return tool_exit_status(st);
 }
 
 static int bad_usage(const char *why) {
@@ -106,7 +105,7 @@ static int convert(const char *ckpt, const char *preset, uint64_t seed, const ch
     if (st != MDM_OK) {
         remove(tmp);
         fprintf(stderr, "mdm-convert: %s\n", err[0] ? err : mdm_strerror(st));
-        return exit_code(st);
+        return st == MDM_ERR_IO ? EXIT_IO : exit_code(st); /* writing, closing, renaming */
     }
     return 0;
 }

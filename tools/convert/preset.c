@@ -4,32 +4,17 @@
  * on the order in which tensors are written. */
 #include "convert.h"
 #include "model/errmsg.h"
+#include "sample/pcg32.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* PCG32 (O'Neill, pcg32_random_r) as in the spec, section 6. */
-typedef struct {
-    uint64_t state, inc;
-} pcg32;
+/* The runtime's PCG32 (spec section 6); the draws below are float versions
+ * of its own, kept as they are so that a preset's weights do not change. */
+typedef mdm_pcg32 pcg32;
 
-static uint32_t pcg32_next(pcg32 *r) {
-    uint64_t old = r->state;
-    r->state = old * 6364136223846793005ULL + r->inc;
-    uint32_t xs = (uint32_t)(((old >> 18) ^ old) >> 27), rot = (uint32_t)(old >> 59);
-    return (xs >> rot) | (xs << ((0u - rot) & 31));
-}
-
-static void pcg32_seed(pcg32 *r, uint64_t seed, uint64_t stream) {
-    r->state = 0;
-    r->inc = stream << 1 | 1;
-    pcg32_next(r);
-    r->state += seed;
-    pcg32_next(r);
-}
-
-static float uniform(pcg32 *r) { return (float)(pcg32_next(r) >> 8) * (1.0f / 16777216.0f); }
+static float uniform(pcg32 *r) { return (float)(mdm_pcg32_next(r) >> 8) * (1.0f / 16777216.0f); }
 
 static float normal(pcg32 *r) {
     float u1 = 1.0f - uniform(r), u2 = uniform(r); /* u1 in (0, 1] */
@@ -57,7 +42,7 @@ static mdm_status fill_random(cv_source *src, const mdm_tensor_spec *s, float *x
     (void)err, (void)len;
     const preset_ctx *c = src->ctx;
     pcg32 r;
-    pcg32_seed(&r, c->seed, name_hash(s->name));
+    mdm_pcg32_seed(&r, c->seed, name_hash(s->name));
     const float fan_in = (float)s->ne[0], nl = (float)src->m.hp.n_layer;
     if (ends_with(s->name, "norm.weight") || ends_with(s->name, "norm_f.weight") ||
         ends_with(s->name, ".D") || (strncmp(s->name, "vae.", 4) == 0 && s->n_dims == 1 &&

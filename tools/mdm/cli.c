@@ -100,15 +100,7 @@ int cli_float(const char *cmd, const char *usage, const char *opt, const char *s
     return 1;
 }
 
-int cli_exit_code(mdm_status st) {
-    switch (st) {
-    case MDM_OK: return EXIT_OK;
-    case MDM_ERR_NO_MEMORY:
-    case MDM_ERR_INTERNAL:
-    case MDM_ERR_CANCELLED: return EXIT_INTERNAL;
-    default: return EXIT_INPUT;
-    }
-}
+int cli_exit_code(mdm_status st) { return tool_exit_status(st); }
 
 /* ---- model and context ------------------------------------------------- */
 
@@ -126,8 +118,10 @@ int cli_open_with(const char *cmd, const char *path, const mdm_ctx_params *p, cl
         fprintf(stderr, "mdm %s: %s: %s\n", cmd, path, err[0] ? err : mdm_strerror(st));
         return cli_exit_code(st);
     }
-    if ((st = mdm_ctx_create(s->model, p, NULL, 0, &s->ctx)) != MDM_OK) {
-        fprintf(stderr, "mdm %s: %s: context: %s\n", cmd, path, mdm_strerror(st));
+    mdm_ctx_params cp = p ? *p : mdm_ctx_params_init();
+    cp.err = err, cp.err_len = sizeof err; /* the reason, not only the status */
+    if ((st = mdm_ctx_create(s->model, &cp, NULL, 0, &s->ctx)) != MDM_OK) {
+        fprintf(stderr, "mdm %s: %s: context: %s\n", cmd, path, err);
         mdm_model_free(s->model);
         s->model = NULL;
         return cli_exit_code(st);

@@ -5,12 +5,15 @@
 #ifndef MDM_CLI_H
 #define MDM_CLI_H
 #include "mdm_rt.h"
+#include "tools/exit_status.h"
 #include <stdint.h>
 #include <stdio.h>
 
 #define CLI_DEFAULT_MODEL "models/mdm-fmnist-q8_0.gguf"
 
-enum { EXIT_OK = 0, EXIT_USAGE = 2, EXIT_INPUT = 3, EXIT_INTERNAL = 4 };
+/* the one rule of every tool: tools/exit_status.h */
+enum { EXIT_OK = TOOL_EXIT_OK, EXIT_USAGE = TOOL_EXIT_USAGE, EXIT_INPUT = TOOL_EXIT_INPUT,
+       EXIT_INTERNAL = TOOL_EXIT_INTERNAL };
 
 /* One option: "--name" (and a short alias like "-m"); a value option
  * stores its string in *value, a flag sets *flag = 1. */

@@ -2,25 +2,10 @@
  * panel [ci*9][8]) on the NEON GEMM core, weights decoded 48 rows at a
  * time when they are not F32. */
 #include "kernels/arm/arm.h"
+#include "kernels/im2col.h"
 
 #if defined(__ARM_NEON)
 #define ROWS 48
-
-static void im2col8(float *bp, const float *x, int ci, int h, int w, int stride, int oy, int ox0,
-                    int nc) {
-    for (int c = 0; c < ci; c++)
-        for (int ky = 0; ky < 3; ky++) {
-            const int iy = oy * stride - 1 + ky;
-            const float *row = x + ((size_t)c * h + (iy < 0 ? 0 : iy)) * w;
-            for (int kx = 0; kx < 3; kx++) {
-                float *dst = bp + ((size_t)c * 9 + ky * 3 + kx) * 8;
-                for (int j = 0; j < 8; j++) {
-                    const int ix = (ox0 + j) * stride - 1 + kx;
-                    dst[j] = j < nc && iy >= 0 && iy < h && ix >= 0 && ix < w ? row[ix] : 0.0f;
-                }
-            }
-        }
-}
 
 static void conv_rows(float *y, const float *x, const float *a, const float *b, int m, int ci,
                       int h, int w_, int stride, float *bp, int oy0, int oy1) {
@@ -28,7 +13,7 @@ static void conv_rows(float *y, const float *x, const float *a, const float *b, 
     for (int oy = oy0; oy < oy1; oy++)
         for (int ox0 = 0; ox0 < ow; ox0 += 8) {
             const int nc = ow - ox0 < 8 ? ow - ox0 : 8;
-            im2col8(bp, x, ci, h, w_, stride, oy, ox0, nc);
+            mdm_im2col_panel(bp, x, ci, h, w_, stride, oy, ox0, nc, 8);
             mdm_gemm_panel_neon(y + (size_t)oy * ow + ox0, (size_t)oh * ow, a, (size_t)K, bp, K, m,
                                 nc, NULL, b);
         }

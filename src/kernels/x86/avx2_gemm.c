@@ -2,6 +2,7 @@
  * ymm registers accumulate), B from a packed panel [K][16]; one FMA chain
  * per element, then its bias, so every row computes the same in any tile.
  * Ragged columns are stored through a small buffer (the scalar tail). */
+#include "kernels/im2col.h"
 #include "kernels/x86/avx2.h"
 
 #if defined(__x86_64__)
@@ -90,29 +91,13 @@ void mdm_matmul_avx2(float *y, const float *x, const mdm_tensor *w, const float 
 
 /* ---- 3x3 convolution: bounded im2col (16 pixels of a row) + the core ---- */
 
-static void im2col16(float *bp, const float *x, int ci, int h, int w, int stride, int oy, int ox0,
-                     int nc) {
-    for (int c = 0; c < ci; c++)
-        for (int ky = 0; ky < 3; ky++) {
-            const int iy = oy * stride - 1 + ky;
-            const float *row = x + ((size_t)c * h + (iy < 0 ? 0 : iy)) * w;
-            for (int kx = 0; kx < 3; kx++) {
-                float *dst = bp + ((size_t)c * 9 + ky * 3 + kx) * 16;
-                for (int j = 0; j < 16; j++) {
-                    const int ix = (ox0 + j) * stride - 1 + kx;
-                    dst[j] = j < nc && iy >= 0 && iy < h && ix >= 0 && ix < w ? row[ix] : 0.0f;
-                }
-            }
-        }
-}
-
 static void conv_rows(float *y, const float *x, const float *a, const float *b, int m, int ci,
                       int h, int w_, int stride, float *bp, int oy0, int oy1) {
     const int oh = (h - 1) / stride + 1, ow = (w_ - 1) / stride + 1, K = ci * 9;
     for (int oy = oy0; oy < oy1; oy++)
         for (int ox0 = 0; ox0 < ow; ox0 += 16) {
             const int nc = ow - ox0 < 16 ? ow - ox0 : 16;
-            im2col16(bp, x, ci, h, w_, stride, oy, ox0, nc);
+            mdm_im2col_panel(bp, x, ci, h, w_, stride, oy, ox0, nc, 16);
             mdm_gemm_panel_avx2(y + (size_t)oy * ow + ox0, (size_t)oh * ow, a, (size_t)K, bp, K, m,
                                 nc, NULL, b);
         }
