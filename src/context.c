@@ -4,6 +4,7 @@
  *   persistent = context + tokenizer + denoiser constants
  *   scratch    = task state + max(denoiser forward, VAE call, tokenization) */
 #include "context.h"
+#include "device.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,7 +99,8 @@ static size_t plan_scratch(const mdm_model *m, const mdm_ctx_params *p) {
 }
 
 static int params_ok(const mdm_ctx_params *p) {
-    return p->max_text_bytes >= 1 && p->max_text_bytes <= MAX_TEXT_BYTES_LIMIT &&
+    int index;
+    return mdm_device_parse(p->device, &index) >= 0 && p->max_text_bytes >= 1 && p->max_text_bytes <= MAX_TEXT_BYTES_LIMIT &&
            p->n_threads >= 1 && p->n_threads <= MDM_MAX_THREADS;
 }
 
@@ -161,6 +163,11 @@ mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buf
         free(owned);
         return st;
     }
+    if ((st = mdm_device_attach(ctx, p)) != MDM_OK) {
+        mdm_port_pool_free(ctx->ex.pool);
+        free(owned);
+        return st;
+    }
     ctx->arena = a;
     ctx->owned = owned;
     ctx->scratch_plan = scratch;
@@ -172,6 +179,7 @@ mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buf
 void mdm_ctx_free(mdm_ctx *ctx) {
     if (!ctx)
         return;
+    mdm_device_detach(ctx);
     mdm_port_pool_free(ctx->ex.pool);
     free(ctx->owned); /* the context itself lives in that buffer */
 }

@@ -20,6 +20,8 @@ struct mdm_ctx {
     size_t text_cap;   /* mdm_ctx_text_cap */
     size_t scratch_plan; /* scratch bytes reserved at the top */
     size_t size;         /* the whole buffer */
+    struct mdm_ocl *ocl; /* the OpenCL device (src/device.h), or NULL: the CPU */
+    char device[192];    /* mdm_ctx_device */
 };
 
 /* Scratch of one VAE call: the image as planar floats, and the VAE's maps. */

@@ -112,6 +112,12 @@ int cli_exit_code(mdm_status st) {
 
 /* ---- model and context ------------------------------------------------- */
 
+int cli_open_on(const char *cmd, const char *path, const char *device, cli_session *s) {
+    mdm_ctx_params p = mdm_ctx_params_init();
+    p.device = device;
+    return cli_open_with(cmd, path, &p, s);
+}
+
 int cli_open(const char *cmd, const char *path, cli_session *s) {
     return cli_open_with(cmd, path, NULL, s);
 }
@@ -126,8 +132,14 @@ int cli_open_with(const char *cmd, const char *path, const mdm_ctx_params *p, cl
         fprintf(stderr, "mdm %s: %s: %s\n", cmd, path, err[0] ? err : mdm_strerror(st));
         return cli_exit_code(st);
     }
-    if ((st = mdm_ctx_create(s->model, p, NULL, 0, &s->ctx)) != MDM_OK) {
+    mdm_ctx_params cp = p ? *p : mdm_ctx_params_init();
+    char why[4096] = "";
+    cp.err = why, cp.err_len = sizeof why;
+    if ((st = mdm_ctx_create(s->model, &cp, NULL, 0, &s->ctx)) != MDM_OK) {
         fprintf(stderr, "mdm %s: %s: context: %s\n", cmd, path, mdm_strerror(st));
+        if (why[0])
+            fprintf(stderr, "mdm %s: %s%s\n", cmd, why,
+                    cp.device ? " (--device cpu runs on the CPU)" : "");
         mdm_model_free(s->model);
         s->model = NULL;
         return cli_exit_code(st);
