@@ -86,6 +86,8 @@ mdm_status mdm_ocl_open(int index, mdm_ocl **out, char *err, size_t err_len);
 int mdm_ocl_close(mdm_ocl *o);
 /* A device buffer of n bytes, copied from host when not NULL; NULL on failure. */
 cl_mem mdm_ocl_buffer(mdm_ocl *o, size_t n, const void *host);
+/* Releases the buffers made after the first `keep` (for the cross-device check). */
+void mdm_ocl_release_buffers(mdm_ocl *o, int keep);
 /* Waits for the queue; MDM_OK or MDM_ERR_DEVICE for any failure since the
  * last check (then cleared). */
 mdm_status mdm_ocl_check(mdm_ocl *o);

@@ -86,6 +86,12 @@ static void release_counted(mdm_ocl *o, cl_int e) {
         o->live--;
 }
 
+void mdm_ocl_release_buffers(mdm_ocl *o, int keep) {
+    clFinish(o->queue);
+    while (o->n_buffers > keep)
+        release_counted(o, clReleaseMemObject(o->buffers[--o->n_buffers]));
+}
+
 int mdm_ocl_close(mdm_ocl *o) {
     if (!o)
         return 0;
