@@ -14,8 +14,11 @@ LDLIBS  += -lm -pthread
 LIB_SRC  := $(wildcard src/*.c src/*/*.c src/*/*/*.c) $(wildcard ports/posix/*.c)
 # OpenCL backend (src/opencl): only with make OPENCL=1, which links the Khronos
 # ICD loader (Debian: ocl-icd-opencl-dev, opencl-headers); the default build
-# compiles none of it.  Keep its objects apart: make OPENCL=1 BUILD=build/opencl.
+# compiles none of it.  Its outputs go to build/opencl unless BUILD is given.
 ifeq ($(OPENCL),1)
+ifeq ($(origin BUILD),file)
+BUILD   := build/opencl
+endif
 CFLAGS  += -DMDM_OPENCL
 LDLIBS  += -lOpenCL
 else

@@ -2,7 +2,7 @@
  * every device kernel against the scalar reference kernels on the same
  * random inputs, then whole denoiser steps and whole images against the
  * CPU.  Run it on your own GPU to learn whether the driver can be trusted:
- *     make OPENCL=1 BUILD=build/opencl && build/opencl/tests/test_opencl [opencl:N]
+ *     make OPENCL=1 && build/opencl/tests/test_opencl [opencl:N]
  * Without OpenCL in the build, or without a device, it prints SKIP (and
  * under CI=true a missing device is a FAIL: CI installs PoCL).
  *
@@ -32,7 +32,7 @@
 
 #ifndef MDM_OPENCL
 int main(void) {
-    SKIP("opencl", "built without OpenCL (make OPENCL=1 BUILD=build/opencl runs this test)");
+    SKIP("opencl", "built without OpenCL (make OPENCL=1 builds build/opencl/tests/test_opencl)");
     return 0;
 }
 #else

@@ -105,6 +105,7 @@ int cli_exit_code(mdm_status st) {
     case MDM_OK: return EXIT_OK;
     case MDM_ERR_NO_MEMORY:
     case MDM_ERR_INTERNAL:
+    case MDM_ERR_DEVICE:
     case MDM_ERR_CANCELLED: return EXIT_INTERNAL;
     default: return EXIT_INPUT;
     }
