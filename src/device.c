@@ -70,7 +70,7 @@ mdm_status mdm_device_forward(mdm_ctx *ctx, const mdm_den_io *io) {
     if (ctx->ocl)
         return mdm_ocl_forward(ctx->ocl, io);
 #endif
-    (void)io;
+    (void)ctx, (void)io;
     return MDM_ERR_INTERNAL;
 }
 
@@ -79,7 +79,7 @@ mdm_status mdm_device_vae(mdm_ctx *ctx, int decoder, const float *in, float *out
     if (ctx->ocl)
         return mdm_ocl_vae(ctx->ocl, decoder, in, out, n_out);
 #endif
-    (void)decoder, (void)in, (void)out, (void)n_out;
+    (void)ctx, (void)decoder, (void)in, (void)out, (void)n_out;
     return MDM_ERR_INTERNAL;
 }
 

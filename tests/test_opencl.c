@@ -323,6 +323,8 @@ static void test_conv2d(void) {
     check_conv2d(MDM_TYPE_F16, 32, 5, 8, 1);
     check_conv2d(MDM_TYPE_Q8_0, 32, 5, 8, 1);
     check_conv2d(MDM_TYPE_Q4_0, 32, 5, 9, 2);
+    check_conv2d(MDM_TYPE_F32, 40, 7, 11, 2); /* channel chunks of 16: a partial one */
+    check_conv2d(MDM_TYPE_Q8_0, 64, 6, 10, 1);
 }
 
 static void test_groupnorm_upsample(void) {

@@ -114,6 +114,7 @@ void ocl_embed_text(mdm_ocl *o, cl_mem x, ocl_bytes task, ocl_bytes text, ocl_by
                     int Lt);
 void ocl_patch(mdm_ocl *o, cl_mem patches, ocl_f32 latent, const mdm_hparams *hp, int dir);
 void ocl_add_rows(mdm_ocl *o, ocl_f32 y, ocl_bytes table, int n);
+/* stride 1 or 2 (the local tile is sized for them). */
 void ocl_conv2d(mdm_ocl *o, cl_mem y, cl_mem x, const ocl_weight *w, ocl_bytes b, int ci, int co,
                 int h, int w_, int stride);
 void ocl_groupnorm(mdm_ocl *o, cl_mem y, cl_mem x, ocl_bytes gamma, ocl_bytes beta, int c, int hw,

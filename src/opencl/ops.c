@@ -134,7 +134,7 @@ void ocl_conv2d(mdm_ocl *o, cl_mem y, cl_mem x, const ocl_weight *w, ocl_bytes b
     put_int(&a, ci), put_int(&a, co), put_int(&a, h), put_int(&a, w_), put_int(&a, stride);
     const size_t g[3] = {(size_t)((w_ - 1) / stride + 1), (size_t)((h - 1) / stride + 1),
                          (size_t)co},
-                 l[3] = {8, 8, 1};
+                 l[3] = {8, 8, 4};
     go(&a, 3, g, l);
 }
 
