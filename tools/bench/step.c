@@ -1,6 +1,6 @@
 /* mdm-bench-step: one denoiser step (batch 1) and one VAE decode of a model
  * through the public API, with a chosen kernel set and thread count:
- *   mdm-bench-step MODEL [--kernel NAME] [--threads N] [--runs N]
+ *   mdm-bench-step MODEL [--kernel NAME] [--threads N] [--runs N] [--device D]
  * prints wall and process-CPU milliseconds of each (medians of runs, after
  * one warm-up when runs > 1) and the best wall times.  On a shared machine
  * the CPU time of a 1-thread run is the robust number; the best wall time
@@ -19,7 +19,7 @@ static int cmp(const void *a, const void *b) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: mdm-bench-step MODEL [--kernel NAME] [--threads N] [--runs N]\n");
+        fprintf(stderr, "usage: mdm-bench-step MODEL [--kernel NAME] [--threads N] [--runs N] [--device D]\n");
         return 2;
     }
     mdm_ctx_params p = mdm_ctx_params_init();
@@ -31,6 +31,8 @@ int main(int argc, char **argv) {
             p.n_threads = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--runs") == 0)
             runs = atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--device") == 0)
+            p.device = argv[i + 1];
     }
     if (runs < 1 || runs > 100)
         runs = 3;
@@ -77,6 +79,7 @@ int main(int argc, char **argv) {
             qsort(ms[k], (size_t)runs, sizeof(double), cmp);
             qsort(cpu[k], (size_t)runs, sizeof(double), cmp);
         }
+        printf("device %s\n", mdm_ctx_device(c));
         printf("kernel %s threads %d step_ms %.3f decode_ms %.3f step_cpu_ms %.3f "
                "decode_cpu_ms %.3f step_best_ms %.3f decode_best_ms %.3f\n",
                mdm_ctx_kernels(c), p.n_threads, ms[0][runs / 2], ms[1][runs / 2],
