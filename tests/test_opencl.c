@@ -144,6 +144,8 @@ static void test_matmul(void) {
     }
     check_matmul(MDM_TYPE_F32, 6, 40, 35, 1); /* dt_proj: K below one tile */
     check_matmul(MDM_TYPE_F32, 200, 33, 20, 0);
+    check_matmul(MDM_TYPE_Q8_0, 128, 130, 70, 1); /* several 64x64 tiles, ragged edges */
+    check_matmul(MDM_TYPE_F32, 96, 150, 129, 0);
 }
 
 static void test_elementwise(void) {
@@ -271,6 +273,7 @@ static void check_scan(int T, int di, int N) {
 static void test_scan(void) {
     check_scan(35, 192, 8);
     check_scan(20, 50, 16);
+    check_scan(40, 1024, 16); /* the S preset's width */
 }
 
 static void check_conv2d(mdm_type type, int ci, int co, int hgt, int stride) {

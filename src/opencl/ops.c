@@ -44,7 +44,9 @@ void ocl_matmul(mdm_ocl *o, ocl_f32 y, ocl_f32 x, const ocl_weight *w, ocl_bytes
     put_mem(&a, w->mem), put_u64(&a, w->off), put_u64(&a, w->row_bytes), put_int(&a, w->type);
     put_mem(&a, bias.mem ? bias.mem : w->mem), put_u64(&a, bias.off), put_int(&a, bias.mem != 0);
     put_int(&a, w->K), put_int(&a, w->O), put_int(&a, T);
-    const size_t g[2] = {(size_t)w->O, (size_t)T}, l[2] = {16, 16};
+    /* 16x16 items, each 4x4 outputs: the grid covers O and T in 64s. */
+    const size_t g[2] = {((size_t)w->O + 63) / 64 * 16, ((size_t)T + 63) / 64 * 16},
+                 l[2] = {16, 16};
     go(&a, 2, g, l);
 }
 
