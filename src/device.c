@@ -53,7 +53,7 @@ mdm_status mdm_device_attach(mdm_ctx *ctx, const mdm_ctx_params *p) {
     snprintf(ctx->device, sizeof ctx->device, "%s", o->name);
     return MDM_OK;
 #else
-    say(p, "this build has no OpenCL (rebuild with make OPENCL=1), or use the cpu device");
+    say(p, "this build has no OpenCL (rebuild with make OPENCL=1)");
     return MDM_ERR_UNSUPPORTED;
 #endif
 }

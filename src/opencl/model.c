@@ -54,6 +54,14 @@ mdm_status mdm_ocl_load(mdm_ocl *o, const mdm_model *m, const mdm_denoiser *dn, 
     if (!o->stage || !o->stage_i)
         return MDM_ERR_NO_MEMORY;
 
+    cl_ulong max_alloc = 0;
+    clGetDeviceInfo(o->device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof max_alloc, &max_alloc, NULL);
+    if (max_alloc && info.data_size > max_alloc) { /* one buffer holds every tensor */
+        snprintf(err, err_len, "%s: the model's %.1f MiB of tensors exceed the device's largest "
+                 "buffer (%.1f MiB)", o->name, (double)info.data_size / (1 << 20),
+                 (double)max_alloc / (1 << 20));
+        return MDM_ERR_DEVICE;
+    }
     o->weights = mdm_ocl_buffer(o, (size_t)info.data_size, o->wbase);
     o->A = mdm_ocl_buffer(o, (size_t)hp->n_layer * di * N * sizeof(float), dn->A);
     o->perm = mdm_ocl_buffer(o, 4 * S * sizeof(int32_t), NULL);
