@@ -18,7 +18,7 @@ mdm_status mdm_ocl_open(int index, mdm_ocl **out, char *err, size_t err_len) {
         index = mdm_ocl_default_device();
     if (n == 0 || index < 0) {
         snprintf(err, err_len, "no OpenCL platform or device (install a driver's ICD, e.g. "
-                               "pocl-opencl-icd; or use --device cpu)");
+                               "pocl-opencl-icd)");
         return MDM_ERR_NO_DEVICE;
     }
     if (index >= n || index >= 64) {
