@@ -13,6 +13,9 @@
  *    whatever the order or FMA contraction, so the two differ by at most
  *    twice that.  Quantized weights decode to the same floats on both sides
  *    (d * q is exact in float), so that is the whole difference.
+ *    An activation fused after the sum (act) adds its own bound below plus
+ *    the sum's bound times the activation's slope (<= 1.1 for SiLU, <= 1
+ *    for softplus).
  *  - elementwise ops: OpenCL 1.2's bounds (exp 3 ulp, log1p 2 ulp, divide
  *    2.5 ulp, sqrt 3 ulp; 1 ulp <= 2u relative) plus libm's 1 ulp on the
  *    host, plus one u per rounding: SiLU 16u, softplus 14u, gate 18u, and
@@ -102,7 +105,22 @@ static void *weight_bytes(mdm_type type, const float *w, int K, int O, size_t *b
 
 /* ---- ops ------------------------------------------------------------------ */
 
-static void check_matmul(mdm_type type, int K, int O, int T, int with_bias) {
+/* The reference activations of ocl.h's act codes, and their bounds (header). */
+static void act_ref(float *y, size_t n, int act) {
+    if (act == OCL_SILU)
+        mdm_silu(y, n);
+    else if (act == OCL_SOFTPLUS)
+        mdm_softplus(y, n);
+}
+static double act_tol(double sum_tol, float y, int act) {
+    if (act == OCL_SILU)
+        return 1.1 * sum_tol + 16 * U * fabs(y);
+    if (act == OCL_SOFTPLUS)
+        return sum_tol + 14 * U * fabs(y);
+    return sum_tol;
+}
+
+static void check_matmul(mdm_type type, int K, int O, int T, int with_bias, int act) {
     float *x = malloc(sizeof(float) * K * T), *w = malloc(sizeof(float) * K * O);
     float *b = malloc(sizeof(float) * O), *yr = malloc(sizeof(float) * O * T);
     float *yd = malloc(sizeof(float) * O * T), *dq = malloc(sizeof(float) * K * O);
@@ -112,6 +130,7 @@ static void check_matmul(mdm_type type, int K, int O, int T, int with_bias) {
     void *wb = weight_bytes(type, w, K, O, &wbytes);
     mdm_tensor t = {wb, type, {K, O, 1, 1}, 2, wbytes};
     mdm_matmul(yr, x, &t, with_bias ? b : NULL, T, dq);
+    act_ref(yr, (size_t)O * T, act);
     size_t rb = mdm_type_row_bytes(type, (size_t)K);
     for (int o = 0; o < O; o++)
         mdm_dequantize_row(type, (unsigned char *)wb + (size_t)o * rb, dq + (size_t)o * K, (size_t)K);
@@ -120,18 +139,18 @@ static void check_matmul(mdm_type type, int K, int O, int T, int with_bias) {
             double s = with_bias ? fabs(b[o]) : 0;
             for (int i = 0; i < K; i++)
                 s += fabs((double)x[(size_t)tt * K + i] * dq[(size_t)o * K + i]);
-            tol[(size_t)tt * O + o] = 2 * gam(K + 1) * s;
+            tol[(size_t)tt * O + o] = act_tol(2 * gam(K + 1) * s, yr[(size_t)tt * O + o], act);
         }
     cl_mem mx = up(x, sizeof(float) * K * T), mw = up(wb, wbytes), mb = up(b, sizeof(float) * O);
     cl_mem my = up(NULL, sizeof(float) * O * T);
     ocl_weight ow = {mw, 0, rb, (int)type, K, O};
     ocl_matmul(dev, f32(my), f32(mx), &ow, with_bias ? (ocl_bytes){mb, 0} : (ocl_bytes){NULL, 0},
-               T);
+               T, act);
     down(my, yd, (size_t)O * T);
     CHECK(mdm_ocl_check(dev) == MDM_OK);
     char what[64];
-    snprintf(what, sizeof what, "matmul %s %dx%d T=%d%s", mdm_type_name(type), K, O, T,
-             with_bias ? " +b" : "");
+    snprintf(what, sizeof what, "matmul %s %dx%d T=%d%s%s", mdm_type_name(type), K, O, T,
+             with_bias ? " +b" : "", act == OCL_SILU ? " silu" : act == OCL_SOFTPLUS ? " softplus" : "");
     agree(what, yd, yr, tol, (size_t)O * T);
     free(x), free(w), free(b), free(yr), free(yd), free(dq), free(tol), free(wb);
 }
@@ -139,13 +158,13 @@ static void check_matmul(mdm_type type, int K, int O, int T, int with_bias) {
 static void test_matmul(void) {
     const mdm_type types[] = {MDM_TYPE_F32, MDM_TYPE_F16, MDM_TYPE_Q8_0, MDM_TYPE_Q4_0};
     for (int i = 0; i < 4; i++) {
-        check_matmul(types[i], 96, 50, 35, 1);
-        check_matmul(types[i], 256, 17, 1, 0);
+        check_matmul(types[i], 96, 50, 35, 1, OCL_NONE);
+        check_matmul(types[i], 256, 17, 1, 0, OCL_SILU); /* the time MLP's fc1 */
     }
-    check_matmul(MDM_TYPE_F32, 6, 40, 35, 1); /* dt_proj: K below one tile */
-    check_matmul(MDM_TYPE_F32, 200, 33, 20, 0);
-    check_matmul(MDM_TYPE_Q8_0, 128, 130, 70, 1); /* several 64x64 tiles, ragged edges */
-    check_matmul(MDM_TYPE_F32, 96, 150, 129, 0);
+    check_matmul(MDM_TYPE_F32, 6, 40, 35, 1, OCL_SOFTPLUS); /* dt_proj: K below one tile */
+    check_matmul(MDM_TYPE_F32, 200, 33, 20, 0, OCL_NONE);
+    check_matmul(MDM_TYPE_Q8_0, 128, 130, 70, 1, OCL_NONE); /* several 64x64 tiles, ragged edges */
+    check_matmul(MDM_TYPE_F32, 96, 150, 129, 0, OCL_NONE);
 }
 
 static void test_elementwise(void) {
@@ -158,7 +177,7 @@ static void test_elementwise(void) {
         memcpy(r, x, sizeof(float) * n);
         (op == 0 ? mdm_silu : mdm_softplus)(r, (size_t)n);
         cl_mem m = up(x, sizeof(float) * n);
-        ocl_act(dev, f32(m), n, op);
+        ocl_act(dev, f32(m), n, op == 0 ? OCL_SILU : OCL_SOFTPLUS);
         down(m, d, (size_t)n);
         for (int i = 0; i < n; i++)
             tol[i] = (op == 0 ? 16 : 14) * U * fabs(r[i]);
@@ -202,21 +221,22 @@ static void test_conv1d(void) {
     fill(x, (size_t)T * di, 2.0f), fill(wb, (size_t)di * K + di, 1.0f);
     const float *w = wb, *b = wb + di * K;
     mdm_conv1d_causal(r, x, w, b, T, di, K);
+    mdm_silu(r, (size_t)T * di); /* fused, as the block runs it */
     for (int t = 0; t < T; t++)
         for (int c = 0; c < di; c++) {
             double s = fabs(b[c]);
             for (int k = 0; k < K; k++)
                 if (t - K + 1 + k >= 0)
                     s += fabs((double)w[c * K + k] * x[(t - K + 1 + k) * di + c]);
-            tol[t * di + c] = 2 * gam(K + 1) * s;
+            tol[t * di + c] = act_tol(2 * gam(K + 1) * s, r[t * di + c], OCL_SILU);
         }
     cl_mem mx = up(x, sizeof(float) * T * di), mw = up(wb, sizeof(float) * (di * K + di));
     cl_mem my = up(NULL, sizeof(float) * T * di);
     ocl_conv1d(dev, f32(my), f32(mx), (ocl_bytes){mw, 0},
-               (ocl_bytes){mw, sizeof(float) * (size_t)di * K}, T, di, K);
+               (ocl_bytes){mw, sizeof(float) * (size_t)di * K}, T, di, K, OCL_SILU);
     down(my, d, (size_t)T * di);
     CHECK(mdm_ocl_check(dev) == MDM_OK);
-    agree("conv1d T=35 di=100 K=4", d, r, tol, (size_t)T * di);
+    agree("conv1d T=35 di=100 K=4 silu", d, r, tol, (size_t)T * di);
     free(x), free(wb), free(r), free(d), free(tol);
 }
 
@@ -276,7 +296,7 @@ static void test_scan(void) {
     check_scan(40, 1024, 16); /* the S preset's width */
 }
 
-static void check_conv2d(mdm_type type, int ci, int co, int hgt, int stride) {
+static void check_conv2d(mdm_type type, int ci, int co, int hgt, int stride, int act) {
     const int K = ci * 9, oh = (hgt - 1) / stride + 1, n_out = co * oh * oh;
     float *x = malloc(sizeof(float) * ci * hgt * hgt), *w = malloc(sizeof(float) * K * co);
     float *b = malloc(sizeof(float) * co), *r = malloc(sizeof(float) * n_out);
@@ -287,6 +307,7 @@ static void check_conv2d(mdm_type type, int ci, int co, int hgt, int stride) {
     void *wq = weight_bytes(type, w, K, co, &wbytes);
     mdm_tensor t = {wq, type, {K, co, 1, 1}, 2, wbytes};
     mdm_conv2d_3x3(r, x, &t, b, ci, co, hgt, hgt, stride, dq);
+    act_ref(r, (size_t)n_out, act);
     for (int o = 0; o < co; o++)
         mdm_dequantize_row(type, (unsigned char *)wq + (size_t)o * rb, dq + (size_t)o * K, (size_t)K);
     for (int o = 0; o < co; o++)
@@ -301,7 +322,8 @@ static void check_conv2d(mdm_type type, int ci, int co, int hgt, int stride) {
                                 s += fabs((double)dq[(size_t)o * K + c * 9 + ky * 3 + kx] *
                                           x[(c * hgt + iy) * hgt + ix]);
                         }
-                tol[(o * oh + oy) * oh + ox] = 2 * gam(K + 1) * s;
+                tol[(o * oh + oy) * oh + ox] =
+                    act_tol(2 * gam(K + 1) * s, r[(o * oh + oy) * oh + ox], act);
             }
     /* Weight and bias in one buffer, as in a model file. */
     size_t boff = (wbytes + 15) / 16 * 16;
@@ -310,24 +332,24 @@ static void check_conv2d(mdm_type type, int ci, int co, int hgt, int stride) {
     cl_mem mw = up(wbuf, boff + sizeof(float) * co), mx = up(x, sizeof(float) * ci * hgt * hgt);
     cl_mem my = up(NULL, sizeof(float) * n_out);
     ocl_weight ow = {mw, 0, rb, (int)type, K, co};
-    ocl_conv2d(dev, my, mx, &ow, (ocl_bytes){mw, boff}, ci, co, hgt, hgt, stride);
+    ocl_conv2d(dev, my, mx, &ow, (ocl_bytes){mw, boff}, ci, co, hgt, hgt, stride, act);
     down(my, d, (size_t)n_out);
     CHECK(mdm_ocl_check(dev) == MDM_OK);
     char what[64];
-    snprintf(what, sizeof what, "conv2d %s %d->%d %dx%d /%d", mdm_type_name(type), ci, co, hgt,
-             hgt, stride);
+    snprintf(what, sizeof what, "conv2d %s %d->%d %dx%d /%d%s", mdm_type_name(type), ci, co, hgt,
+             hgt, stride, act == OCL_SILU ? " silu" : "");
     agree(what, d, r, tol, (size_t)n_out);
     free(x), free(w), free(b), free(r), free(d), free(dq), free(tol), free(wq), free(wbuf);
 }
 
 static void test_conv2d(void) {
-    check_conv2d(MDM_TYPE_F32, 3, 8, 13, 1);
-    check_conv2d(MDM_TYPE_F32, 4, 6, 12, 2);
-    check_conv2d(MDM_TYPE_F16, 32, 5, 8, 1);
-    check_conv2d(MDM_TYPE_Q8_0, 32, 5, 8, 1);
-    check_conv2d(MDM_TYPE_Q4_0, 32, 5, 9, 2);
-    check_conv2d(MDM_TYPE_F32, 40, 7, 11, 2); /* channel chunks of 16: a partial one */
-    check_conv2d(MDM_TYPE_Q8_0, 64, 6, 10, 1);
+    check_conv2d(MDM_TYPE_F32, 3, 8, 13, 1, OCL_NONE);
+    check_conv2d(MDM_TYPE_F32, 4, 6, 12, 2, OCL_NONE);
+    check_conv2d(MDM_TYPE_F16, 32, 5, 8, 1, OCL_SILU); /* a res block's first conv */
+    check_conv2d(MDM_TYPE_Q8_0, 32, 5, 8, 1, OCL_NONE);
+    check_conv2d(MDM_TYPE_Q4_0, 32, 5, 9, 2, OCL_NONE);
+    check_conv2d(MDM_TYPE_F32, 40, 7, 11, 2, OCL_SILU); /* channel chunks of 16: a partial one */
+    check_conv2d(MDM_TYPE_Q8_0, 64, 6, 10, 1, OCL_NONE);
 }
 
 static void test_groupnorm_upsample(void) {

@@ -7,6 +7,17 @@
 
 const char mdm_cl_common[] = CL_SOURCE(
 
+/* The activations, as the reference writes them (act 0: none, 1: SiLU,
+ * 2: softplus with torch's threshold); kernels apply them to their results
+ * so that a step needs fewer launches, with the same arithmetic. */
+float activate(float v, int act) {
+    if (act == 1)
+        return v / (1.0f + exp(-v));
+    if (act == 2)
+        return v > 20.0f ? v : log1p(exp(v));
+    return v;
+}
+
 /* Type ids as in ggml: 0 F32, 1 F16, 2 Q4_0, 8 Q8_0. */
 float wval(global const uchar *row, int type, int k) {
     if (type == 0)

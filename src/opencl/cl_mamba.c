@@ -30,9 +30,10 @@ kernel void mdm_rmsnorm(global float *y, int yo, global const float *x, int xo,
         y[yo + t * d + i] = xt[i] * r * w[i];
 }
 
-/* Causal depthwise conv1d: one item per (channel, token). */
+/* Causal depthwise conv1d: one item per (channel, token), then `act`. */
 kernel void mdm_conv1d(global float *y, int yo, global const float *x, int xo,
-                       global const uchar *wb, ulong w_off, ulong b_off, int T, int di, int K) {
+                       global const uchar *wb, ulong w_off, ulong b_off, int T, int di, int K,
+                       int act) {
     const int c = get_global_id(0), t = get_global_id(1);
     if (c >= di || t >= T)
         return;
@@ -43,7 +44,7 @@ kernel void mdm_conv1d(global float *y, int yo, global const float *x, int xo,
         if (s >= 0)
             acc += w[c * K + k] * x[xo + s * di + c];
     }
-    y[yo + t * di + c] = acc;
+    y[yo + t * di + c] = activate(acc, act);
 }
 
 /* Selective scan, parallel over channels and states: item (n, c) keeps
@@ -83,7 +84,7 @@ kernel void mdm_act(global float *x, int xo, int n, int op) {
     if (i >= n)
         return;
     const float v = x[xo + i];
-    x[xo + i] = op == 0 ? v / (1.0f + exp(-v)) : (v > 20.0f ? v : log1p(exp(v)));
+    x[xo + i] = activate(v, op);
 }
 
 /* y *= SiLU(z), as the block's gate (z is overwritten by SiLU(z), as on the CPU). */

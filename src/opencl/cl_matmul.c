@@ -4,14 +4,15 @@
  * local memory feeds four multiply-adds.  Per step the group stages 32
  * inputs of its 64 tokens and of its 64 weight rows (one quantization block
  * per row, decoded on the way into local memory).  Every output sums in i
- * order, as the reference does. */
+ * order, as the reference does; `act` then applies to the result. */
 #include "opencl/cl_source.h"
 
 const char mdm_cl_matmul[] = CL_SOURCE(
 
 kernel void mdm_matmul(global float *y, int yo, global const float *x, int xo,
                        global const uchar *wb, ulong w_off, ulong row_bytes, int type,
-                       global const uchar *bb, ulong b_off, int has_bias, int K, int O, int T) {
+                       global const uchar *bb, ulong b_off, int has_bias, int K, int O, int T,
+                       int act) {
     local float xs[64][33], ws[64][33];
     const int lo = get_local_id(0), lt = get_local_id(1), lid = lt * 16 + lo;
     const int o0 = get_group_id(0) * 64, t0 = get_group_id(1) * 64;
@@ -42,8 +43,8 @@ kernel void mdm_matmul(global float *y, int yo, global const float *x, int xo,
         for (int j = 0; j < 4; j++) {
             const int t = t0 + lt + 16 * i, o = o0 + lo + 16 * j;
             if (o < O && t < T)
-                y[yo + t * O + o] = acc[i][j] +
-                                    (has_bias ? ((global const float *)(bb + b_off))[o] : 0.0f);
+                y[yo + t * O + o] = activate(
+                    acc[i][j] + (has_bias ? ((global const float *)(bb + b_off))[o] : 0.0f), act);
         }
 }
 

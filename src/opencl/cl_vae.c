@@ -8,10 +8,10 @@ const char mdm_cl_vae[] = CL_SOURCE(
  * stages the input patch the tile reads and the 4 weight rows' slices
  * (decoded once, from any type) in local memory.  Each output's sum starts
  * at the bias and runs over (c, ky, kx), skipping the padding, as the
- * reference's does. */
+ * reference's does; `act` then applies to the result. */
 kernel void mdm_conv2d(global float *y, global const float *x, global const uchar *wb,
                        ulong w_off, ulong row_bytes, int type, ulong b_off, int ci, int co, int h,
-                       int w, int stride) {
+                       int w, int stride, int act) {
     local float xs[16 * 17 * 17];
     local float ws[4][16 * 9];
     const int oh = (h - 1) / stride + 1, ow = (w - 1) / stride + 1;
@@ -50,7 +50,7 @@ kernel void mdm_conv2d(global float *y, global const float *x, global const ucha
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (live)
-        y[(o * oh + oy) * ow + ox] = acc;
+        y[(o * oh + oy) * ow + ox] = activate(acc, act);
 }
 
 /* GroupNorm: one work-group of 256 per group; mean, then the biased

@@ -17,9 +17,8 @@ static void time_embed(mdm_ocl *o, const mdm_time_mlp *mlp, int feat_off, ocl_f3
     ocl_weight w1 = mdm_ocl_weight(o, fc1, 0, (int)fc1->ne[1]);
     ocl_weight w2 = mdm_ocl_weight(o, fc2, 0, (int)fc2->ne[1]);
     ocl_matmul(o, at(o->hid, 0), at(o->io_f, (size_t)feat_off), &w1, mdm_ocl_tensor(o, &mlp->fc1_b),
-               1);
-    ocl_act(o, at(o->hid, 0), (int)fc1->ne[1], OCL_SILU);
-    ocl_matmul(o, out, at(o->hid, 0), &w2, mdm_ocl_tensor(o, &mlp->fc2_b), 1);
+               1, OCL_SILU);
+    ocl_matmul(o, out, at(o->hid, 0), &w2, mdm_ocl_tensor(o, &mlp->fc2_b), 1, OCL_NONE);
 }
 
 static void embed(mdm_ocl *o) {
@@ -33,8 +32,9 @@ static void embed(mdm_ocl *o) {
     ocl_patch(o, o->patches, at(o->io_f, 2 * MDM_TIME_FEATURES), hp, 0);
     ocl_weight we = mdm_ocl_weight(o, &m->embed_image_w, 0, hp->d_model);
     ocl_matmul(o, at(o->x, img), at(o->patches, 0), &we, mdm_ocl_tensor(o, &m->embed_image_b),
-               hp->n_image_tokens);
-    ocl_add_rows(o, at(o->x, img), mdm_ocl_tensor(o, &m->image_pos), hp->n_image_tokens * hp->d_model);
+               hp->n_image_tokens, OCL_NONE);
+    ocl_add_rows(o, at(o->x, img), mdm_ocl_tensor(o, &m->image_pos),
+                 hp->n_image_tokens * hp->d_model);
 }
 
 /* mamba/block.c's mixer between the gather and the scatter-add. */
@@ -52,19 +52,18 @@ static void block(mdm_ocl *o, int l) {
 
     ocl_gather(o, o->u, o->x, perm_off, d, S);
     ocl_rmsnorm(o, at(o->u, 0), at(o->u, 0), mdm_ocl_tensor(o, &L->norm), S, d, hp->norm_eps);
-    ocl_matmul(o, at(o->xs, 0), at(o->u, 0), &in_x, no_bias, S);
-    ocl_matmul(o, at(o->z, 0), at(o->u, 0), &in_z, no_bias, S);
+    ocl_matmul(o, at(o->xs, 0), at(o->u, 0), &in_x, no_bias, S, OCL_NONE);
+    ocl_matmul(o, at(o->z, 0), at(o->u, 0), &in_z, no_bias, S, OCL_NONE);
     ocl_conv1d(o, at(o->xc, 0), at(o->xs, 0), mdm_ocl_tensor(o, &L->conv1d_w),
-               mdm_ocl_tensor(o, &L->conv1d_b), S, di, hp->d_conv);
-    ocl_act(o, at(o->xc, 0), n, OCL_SILU);
-    ocl_matmul(o, at(o->dt_in, 0), at(o->xc, 0), &dt_rows, no_bias, S);
-    ocl_matmul(o, at(o->bc, 0), at(o->xc, 0), &bc_rows, no_bias, S);
-    ocl_matmul(o, at(o->delta, 0), at(o->dt_in, 0), &dt_proj, mdm_ocl_tensor(o, &L->dt_proj_b), S);
-    ocl_act(o, at(o->delta, 0), n, OCL_SOFTPLUS);
+               mdm_ocl_tensor(o, &L->conv1d_b), S, di, hp->d_conv, OCL_SILU);
+    ocl_matmul(o, at(o->dt_in, 0), at(o->xc, 0), &dt_rows, no_bias, S, OCL_NONE);
+    ocl_matmul(o, at(o->bc, 0), at(o->xc, 0), &bc_rows, no_bias, S, OCL_NONE);
+    ocl_matmul(o, at(o->delta, 0), at(o->dt_in, 0), &dt_proj, mdm_ocl_tensor(o, &L->dt_proj_b), S,
+               OCL_SOFTPLUS);
     ocl_scan(o, at(o->y, 0), at(o->xc, 0), at(o->delta, 0), at(o->A, (size_t)l * di * N),
              at(o->bc, 0), 2 * N, mdm_ocl_tensor(o, &L->D), S, di, N);
     ocl_gate(o, at(o->y, 0), at(o->z, 0), n);
-    ocl_matmul(o, at(o->out, 0), at(o->y, 0), &out_proj, no_bias, S);
+    ocl_matmul(o, at(o->out, 0), at(o->y, 0), &out_proj, no_bias, S, OCL_NONE);
     ocl_scatter_add(o, o->x, o->out, perm_off, d, S);
 }
 
@@ -92,13 +91,14 @@ mdm_status mdm_ocl_forward(mdm_ocl *o, const mdm_den_io *io) {
     if (io->v) {
         ocl_weight wh = mdm_ocl_weight(o, &m->head_image_w, 0, hp->patch_dim);
         ocl_matmul(o, at(o->patches, 0), at(o->x, img), &wh, mdm_ocl_tensor(o, &m->head_image_b),
-                   hp->n_image_tokens);
+                   hp->n_image_tokens, OCL_NONE);
         ocl_patch(o, o->patches, at(o->v, 0), hp, 1);
         mdm_ocl_read(o, o->v, 0, nl * sizeof(float), io->v);
     }
     if (io->s) {
         ocl_weight wt = mdm_ocl_weight(o, &m->head_text_w, 0, V1);
-        ocl_matmul(o, at(o->s, 0), at(o->x, txt), &wt, mdm_ocl_tensor(o, &m->head_text_b), Lt);
+        ocl_matmul(o, at(o->s, 0), at(o->x, txt), &wt, mdm_ocl_tensor(o, &m->head_text_b), Lt,
+                   OCL_NONE);
         mdm_ocl_read(o, o->s, 0, (size_t)Lt * V1 * sizeof(float), io->s);
     }
     mdm_status st = mdm_ocl_check(o);

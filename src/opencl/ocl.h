@@ -99,13 +99,17 @@ void mdm_ocl_read(mdm_ocl *o, cl_mem m, size_t off, size_t n, void *dst);
 mdm_status mdm_ocl_build(mdm_ocl *o, char *err, size_t err_len);
 
 /* ---- ops.c: each enqueues one kernel; errors are kept for mdm_ocl_check ---- */
-void ocl_matmul(mdm_ocl *o, ocl_f32 y, ocl_f32 x, const ocl_weight *w, ocl_bytes bias, int T);
+/* Activations: 0 none, OCL_SILU, OCL_SOFTPLUS. */
+enum { OCL_NONE = 0, OCL_SILU = 1, OCL_SOFTPLUS = 2 };
+/* y = act(x W^T + b); act applies to each result as the op after it would. */
+void ocl_matmul(mdm_ocl *o, ocl_f32 y, ocl_f32 x, const ocl_weight *w, ocl_bytes bias, int T,
+                int act);
 void ocl_rmsnorm(mdm_ocl *o, ocl_f32 y, ocl_f32 x, ocl_bytes w, int T, int d, float eps);
-void ocl_conv1d(mdm_ocl *o, ocl_f32 y, ocl_f32 x, ocl_bytes w, ocl_bytes b, int T, int di, int K);
+void ocl_conv1d(mdm_ocl *o, ocl_f32 y, ocl_f32 x, ocl_bytes w, ocl_bytes b, int T, int di, int K,
+                int act);
 /* bc: per token, N values of B then N of C, rows ld_bc apart. */
 void ocl_scan(mdm_ocl *o, ocl_f32 y, ocl_f32 x, ocl_f32 delta, ocl_f32 A, ocl_f32 bc, int ld_bc,
               ocl_bytes D, int T, int di, int N);
-enum { OCL_SILU = 0, OCL_SOFTPLUS = 1 };
 void ocl_act(mdm_ocl *o, ocl_f32 x, int n, int op);
 void ocl_gate(mdm_ocl *o, ocl_f32 y, ocl_f32 z, int n);
 void ocl_gather(mdm_ocl *o, cl_mem u, cl_mem x, int perm_off, int d, int S);
@@ -116,7 +120,7 @@ void ocl_patch(mdm_ocl *o, cl_mem patches, ocl_f32 latent, const mdm_hparams *hp
 void ocl_add_rows(mdm_ocl *o, ocl_f32 y, ocl_bytes table, int n);
 /* stride 1 or 2 (the local tile is sized for them). */
 void ocl_conv2d(mdm_ocl *o, cl_mem y, cl_mem x, const ocl_weight *w, ocl_bytes b, int ci, int co,
-                int h, int w_, int stride);
+                int h, int w_, int stride, int act);
 void ocl_groupnorm(mdm_ocl *o, cl_mem y, cl_mem x, ocl_bytes gamma, ocl_bytes beta, int c, int hw,
                    int groups, float eps);
 void ocl_upsample(mdm_ocl *o, cl_mem y, cl_mem x, int c, int h, int w);

@@ -38,12 +38,13 @@ static void go1(args *a, size_t n) {
     go(a, 1, &n, &l);
 }
 
-void ocl_matmul(mdm_ocl *o, ocl_f32 y, ocl_f32 x, const ocl_weight *w, ocl_bytes bias, int T) {
+void ocl_matmul(mdm_ocl *o, ocl_f32 y, ocl_f32 x, const ocl_weight *w, ocl_bytes bias, int T,
+                int act) {
     args a = begin(o, OCL_MATMUL);
     put_f32(&a, y), put_f32(&a, x);
     put_mem(&a, w->mem), put_u64(&a, w->off), put_u64(&a, w->row_bytes), put_int(&a, w->type);
     put_mem(&a, bias.mem ? bias.mem : w->mem), put_u64(&a, bias.off), put_int(&a, bias.mem != 0);
-    put_int(&a, w->K), put_int(&a, w->O), put_int(&a, T);
+    put_int(&a, w->K), put_int(&a, w->O), put_int(&a, T), put_int(&a, act);
     /* 16x16 items, each 4x4 outputs: the grid covers O and T in 64s. */
     const size_t g[2] = {((size_t)w->O + 63) / 64 * 16, ((size_t)T + 63) / 64 * 16},
                  l[2] = {16, 16};
@@ -57,10 +58,11 @@ void ocl_rmsnorm(mdm_ocl *o, ocl_f32 y, ocl_f32 x, ocl_bytes w, int T, int d, fl
     go(&a, 1, &g, &l);
 }
 
-void ocl_conv1d(mdm_ocl *o, ocl_f32 y, ocl_f32 x, ocl_bytes w, ocl_bytes b, int T, int di, int K) {
+void ocl_conv1d(mdm_ocl *o, ocl_f32 y, ocl_f32 x, ocl_bytes w, ocl_bytes b, int T, int di, int K,
+                int act) {
     args a = begin(o, OCL_CONV1D);
     put_f32(&a, y), put_f32(&a, x), put_mem(&a, w.mem), put_u64(&a, w.off), put_u64(&a, b.off);
-    put_int(&a, T), put_int(&a, di), put_int(&a, K);
+    put_int(&a, T), put_int(&a, di), put_int(&a, K), put_int(&a, act);
     const size_t g[2] = {(size_t)di, (size_t)T}, l[2] = {64, 1};
     go(&a, 2, g, l);
 }
@@ -129,11 +131,12 @@ void ocl_add_rows(mdm_ocl *o, ocl_f32 y, ocl_bytes table, int n) {
 }
 
 void ocl_conv2d(mdm_ocl *o, cl_mem y, cl_mem x, const ocl_weight *w, ocl_bytes b, int ci, int co,
-                int h, int w_, int stride) {
+                int h, int w_, int stride, int act) {
     args a = begin(o, OCL_CONV2D);
     put_mem(&a, y), put_mem(&a, x), put_mem(&a, w->mem), put_u64(&a, w->off);
     put_u64(&a, w->row_bytes), put_int(&a, w->type), put_u64(&a, b.off);
     put_int(&a, ci), put_int(&a, co), put_int(&a, h), put_int(&a, w_), put_int(&a, stride);
+    put_int(&a, act);
     const size_t g[3] = {(size_t)((w_ - 1) / stride + 1), (size_t)((h - 1) / stride + 1),
                          (size_t)co},
                  l[3] = {8, 8, 4};

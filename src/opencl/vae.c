@@ -22,7 +22,7 @@ static ocl_weight conv_weight(mdm_ocl *o, const mdm_tensor *w) {
 static void conv(dev_state *st, const mdm_vae_block *b, int stride) {
     ocl_weight w = conv_weight(st->o, &b->w);
     ocl_conv2d(st->o, st->a, st->cur, &w, mdm_ocl_tensor(st->o, &b->b), b->ci, b->co, st->h,
-               st->w, stride);
+               st->w, stride, OCL_NONE);
     st->c = b->co;
     st->h = (st->h - 1) / stride + 1;
     st->w = (st->w - 1) / stride + 1;
@@ -35,9 +35,10 @@ static void res(dev_state *st, const mdm_vae_block *b) {
     ocl_weight w1 = conv_weight(o, &b->w), w2 = conv_weight(o, &b->w2);
     ocl_copy(o, st->a, st->cur, (size_t)n);
     ocl_act(o, (ocl_f32){st->a, 0}, n, OCL_SILU);
-    ocl_conv2d(o, st->b, st->a, &w1, mdm_ocl_tensor(o, &b->b), b->ci, b->co, st->h, st->w, 1);
-    ocl_act(o, (ocl_f32){st->b, 0}, n, OCL_SILU);
-    ocl_conv2d(o, st->a, st->b, &w2, mdm_ocl_tensor(o, &b->b2), b->ci, b->co, st->h, st->w, 1);
+    ocl_conv2d(o, st->b, st->a, &w1, mdm_ocl_tensor(o, &b->b), b->ci, b->co, st->h, st->w, 1,
+               OCL_SILU);
+    ocl_conv2d(o, st->a, st->b, &w2, mdm_ocl_tensor(o, &b->b2), b->ci, b->co, st->h, st->w, 1,
+               OCL_NONE);
     ocl_add(o, st->cur, st->a, n);
 }
 
