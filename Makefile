@@ -13,6 +13,18 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) -I. -Isrc -Iports
 LDLIBS  += -lm -pthread
 
 LIB_SRC  := $(wildcard src/*.c src/*/*.c src/*/*/*.c) $(wildcard ports/posix/*.c)
+# OpenCL backend (src/opencl): only with make OPENCL=1, which links the Khronos
+# ICD loader (Debian: ocl-icd-opencl-dev, opencl-headers); the default build
+# compiles none of it.  Its outputs go to build/opencl unless BUILD is given.
+ifeq ($(OPENCL),1)
+ifeq ($(origin BUILD),file)
+BUILD   := build/opencl
+endif
+CFLAGS  += -DMDM_OPENCL
+LDLIBS  += -lOpenCL
+else
+LIB_SRC := $(filter-out src/opencl/%,$(LIB_SRC))
+endif
 CONV_SRC := $(filter-out tools/convert/main.c,$(wildcard tools/convert/*.c))
 MDM_SRC  := $(wildcard tools/mdm/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)

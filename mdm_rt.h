@@ -67,7 +67,9 @@ extern "C" {
     X(MDM_ERR_CANCELLED, 33, "cancelled by the progress callback")                \
     X(MDM_ERR_UNSUPPORTED, 34, "not supported by this model or build")           \
     X(MDM_ERR_INTERNAL, 35, "internal error")                                     \
-    X(MDM_ERR_BAD_FORMAT_VERSION, 36, "unsupported mdm model-file format version")
+    X(MDM_ERR_BAD_FORMAT_VERSION, 36, "unsupported mdm model-file format version")   \
+    X(MDM_ERR_NO_DEVICE, 37, "no such OpenCL platform or device")                \
+    X(MDM_ERR_DEVICE, 38, "the OpenCL device failed (build, memory or a call)")
 
 typedef enum {
 #define MDM_STATUS_ENUM(name, num, msg) name = num,
@@ -210,9 +212,16 @@ typedef struct {
      * (Q8_0/Q4_0 weights on avx512 and neon-dotprod) quantize activations to
      * 8 bits per 32 values, as llama.cpp does. */
     const char *kernels;
+    /* Where the model runs: NULL or "cpu" (default); "opencl": the first
+     * OpenCL GPU, else the first OpenCL device; "opencl:N": device N of
+     * mdm_devices().  Needs a build with OpenCL (make OPENCL=1), else
+     * MDM_ERR_UNSUPPORTED; MDM_ERR_NO_DEVICE when there is no such device;
+     * MDM_ERR_DEVICE when it fails (e.g. the kernels do not build). */
+    const char *device;
     /* On failure of mdm_ctx_create, a NUL-terminated reason ("caller buffer
-     * too small: 1000 bytes, the context needs 52224") goes to err[err_len],
-     * as mdm_model_open_* do with theirs.  NULL (default): none. */
+     * too small: 1000 bytes, the context needs 52224"; for a device, the
+     * driver's build log when the kernels fail to build) goes to
+     * err[err_len], as mdm_model_open_* do with theirs.  NULL (default): none. */
     char *err;
     size_t err_len;
     mdm_log_fn log; /* this context's diagnostics (default NULL: none); it */
@@ -256,6 +265,23 @@ void mdm_ctx_memory(const mdm_ctx *ctx, size_t *total, size_t *scratch_size, siz
 
 /* The kernel set the context runs ("scalar", "avx512", "neon", "neon-dotprod"); "" for NULL. */
 const char *mdm_ctx_kernels(const mdm_ctx *ctx);
+
+/* What the context runs on: "cpu", or "opencl:N <device name>"; "" for NULL. */
+const char *mdm_ctx_device(const mdm_ctx *ctx);
+
+/* The OpenCL devices this build can use, in "opencl:N" order. */
+typedef struct {
+    int index;                      /* N of "opencl:N" */
+    char platform[128], name[128];
+    char version[128];              /* "OpenCL 3.0 ..." */
+    uint64_t global_mem, local_mem; /* bytes */
+    int compute_units, is_gpu;
+    int fp16, subgroups, int_dot;   /* cl_khr_fp16, sub-groups, integer dot product */
+} mdm_device_info;
+
+/* Fills out[0..min(*n, max)) and *n with the count.  MDM_ERR_UNSUPPORTED
+ * in a build without OpenCL; MDM_OK with *n = 0 when there is none. */
+mdm_status mdm_devices(mdm_device_info *out, int max, int *n);
 
 /* A buffer of this many bytes holds any text a task returns, with its NUL. */
 size_t mdm_ctx_text_cap(const mdm_ctx *ctx);

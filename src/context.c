@@ -7,6 +7,7 @@
 #include "model/errmsg.h"
 #include <stdarg.h>
 #include <stdio.h>
+#include "device.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,7 +102,8 @@ static size_t plan_scratch(const mdm_model *m, const mdm_ctx_params *p) {
 }
 
 static int params_ok(const mdm_ctx_params *p) {
-    return p->max_text_bytes >= 1 && p->max_text_bytes <= MAX_TEXT_BYTES_LIMIT &&
+    int index;
+    return mdm_device_parse(p->device, &index) >= 0 && p->max_text_bytes >= 1 && p->max_text_bytes <= MAX_TEXT_BYTES_LIMIT &&
            p->n_threads >= 1 && p->n_threads <= MDM_MAX_THREADS;
 }
 
@@ -181,6 +183,11 @@ static mdm_status create(const mdm_model *m, const mdm_ctx_params *p, void *buff
         return mdm_err(err, len, st, "starting %d threads (this port has %s)", p->n_threads,
                        st == MDM_ERR_UNSUPPORTED ? "none" : "too few");
     }
+    if ((st = mdm_device_attach(ctx, p)) != MDM_OK) {
+        mdm_port_pool_free(ctx->ex.pool);
+        free(owned);
+        return st;
+    }
     ctx->arena = a;
     ctx->owned = owned;
     ctx->scratch_plan = scratch;
@@ -234,6 +241,7 @@ void mdm_ctx_set_progress(mdm_ctx *ctx, mdm_progress_fn fn, void *user) {
 void mdm_ctx_free(mdm_ctx *ctx) {
     if (!ctx)
         return;
+    mdm_device_detach(ctx);
     mdm_port_pool_free(ctx->ex.pool);
     free(ctx->owned); /* the context itself lives in that buffer */
 }

@@ -22,6 +22,8 @@ struct mdm_ctx {
     size_t scratch_plan; /* scratch bytes reserved at the top */
     size_t size;         /* the whole buffer */
     mdm_progress progress; /* inside encode, decode, forward (mdm_ctx_set_progress) */
+    struct mdm_ocl *ocl; /* the OpenCL device (src/device.h), or NULL: the CPU */
+    char device[192];    /* mdm_ctx_device */
 };
 
 /* Scratch of one VAE call: the image as planar floats, and the VAE's maps. */

@@ -3,6 +3,7 @@
  * Each checks its arguments, carves its scratch above whatever the caller
  * holds, and gives it back before returning. */
 #include "context.h"
+#include "device.h"
 #include "image/image.h"
 #include <math.h>
 #include <string.h>
@@ -101,6 +102,24 @@ static void planar_to_bytes(const mdm_hparams *hp, const float *planar, uint8_t 
             mdm_image_floats_to_bytes(planar + ch * plane + i, 1, pixels + i * C + ch);
 }
 
+/* The VAE on ctx's device: the encoder's mu (its first c channels), and
+ * the decoder's image clamped as mdm_vae_decode does (in place). */
+static mdm_status encode_on_device(mdm_ctx *ctx, const float *planar, float *latent, float *out) {
+    const size_t n = mdm_latent_count(&ctx->m->hp);
+    mdm_status st = mdm_device_vae(ctx, 0, planar, out, 2 * n);
+    if (st == MDM_OK)
+        memcpy(latent, out, n * sizeof(float));
+    return st;
+}
+
+static mdm_status decode_on_device(mdm_ctx *ctx, float *image) {
+    const size_t n = mdm_pixel_count(&ctx->m->hp);
+    mdm_status st = mdm_device_vae(ctx, 1, image, image, n);
+    for (size_t i = 0; st == MDM_OK && i < n; i++)
+        image[i] = image[i] > -1.0f ? (image[i] < 1.0f ? image[i] : 1.0f) : -1.0f;
+    return st;
+}
+
 mdm_status mdm_ctx_encode(mdm_ctx *ctx, const uint8_t *pixels, const float *planar,
                           float *latent) {
     const mdm_model *m = ctx->m;
@@ -115,7 +134,8 @@ mdm_status mdm_ctx_encode(mdm_ctx *ctx, const uint8_t *pixels, const float *plan
             bytes_to_planar(&m->hp, pixels, c.image);
             planar = c.image;
         }
-        st = mdm_vae_encode(m, planar, latent, NULL, &c.vae);
+        st = ctx->ocl ? encode_on_device(ctx, planar, latent, c.vae.map[0])
+                      : mdm_vae_encode(m, planar, latent, NULL, &c.vae);
     }
     if (st == MDM_OK) {
         const size_t n = mdm_latent_count(&m->hp);
@@ -143,7 +163,8 @@ mdm_status mdm_ctx_decode(mdm_ctx *ctx, const float *latent, uint8_t *pixels) {
         const size_t n = mdm_latent_count(hp);
         for (size_t i = 0; i < n; i++)
             c.image[i] = latent[i] / hp->vae_scaling_factor;
-        st = mdm_vae_decode(m, c.image, c.image, &c.vae);
+        st = ctx->ocl ? decode_on_device(ctx, c.image)
+                      : mdm_vae_decode(m, c.image, c.image, &c.vae);
     }
     if (st == MDM_OK)
         planar_to_bytes(hp, c.image, pixels);
@@ -191,7 +212,7 @@ mdm_status mdm_ctx_forward(mdm_ctx *ctx, const mdm_den_io *io, int batch) {
     mdm_status st = mdm_arena_ok(&ctx->arena) ? MDM_OK : MDM_ERR_INTERNAL;
     for (int b = 0; b < batch && st == MDM_OK; b++) {
         w.progress_base = b * ctx->m->hp.n_layer;
-        st = mdm_denoiser_forward(&ctx->dn, &io[b], &w);
+        st = ctx->ocl ? mdm_device_forward(ctx, &io[b]) : mdm_denoiser_forward(&ctx->dn, &io[b], &w);
     }
     if (st == MDM_ERR_CANCELLED)
         mdm_ctx_log(ctx, MDM_LOG_INFO, "denoiser forward cancelled by the progress callback");

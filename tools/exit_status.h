@@ -20,6 +20,7 @@ static inline int tool_exit_status(mdm_status st) {
     case MDM_OK: return TOOL_EXIT_OK;
     case MDM_ERR_NO_MEMORY:
     case MDM_ERR_INTERNAL:
+    case MDM_ERR_DEVICE: /* the device failed, not the input */
     case MDM_ERR_CANCELLED: return TOOL_EXIT_INTERNAL;
     default: return TOOL_EXIT_INPUT;
     }

@@ -20,6 +20,7 @@ static const char usage[] =
     "  --kernel NAME      kernel set: auto (default: the fastest here), scalar\n"
     "                     (the reference kernels), or a set by name (avx512, neon)\n"
     "  --step-only        only the denoiser steps and the VAE (no end-to-end tasks)\n"
+    "  --device D         cpu (default), opencl or opencl:N (see mdm devices)\n"
     "  --json             JSON on stdout\n"
     "\n"
     "Measures one denoiser step (batch 1, and batch 2 as classifier-free guidance\n"
@@ -115,6 +116,8 @@ static void report(const char *model, const cli_session *s, const mdm_ctx_params
         printf("{\"model\": ");
         cli_json_string(stdout, model);
         printf(", \"kernel\": \"%s\", \"threads\": %d", mdm_ctx_kernels(s->ctx), cp->n_threads);
+        printf(", \"device\": ");
+        cli_json_string(stdout, mdm_ctx_device(s->ctx));
         printf(", \"runs\": %ld, \"context_bytes\": %zu, \"peak_rss_bytes\": %.0f", runs, ctx_bytes,
                rss);
         for (int k = 0; k < n_measures; k++) {
@@ -129,6 +132,7 @@ static void report(const char *model, const cli_session *s, const mdm_ctx_params
     for (int k = 0; k < n_measures; k++)
         ms[k] = tm[k].ms;
     printf("model           %s\n", model);
+    printf("device          %s\n", mdm_ctx_device(s->ctx));
     printf("kernels         %s, %d thread%s\n", mdm_ctx_kernels(s->ctx), cp->n_threads,
            cp->n_threads == 1 ? "" : "s");
     printf("denoiser step   %.3f ms (batch 1), %.3f ms (batch 2, as with guidance)\n", ms[M_STEP1],
@@ -148,7 +152,7 @@ static void report(const char *model, const cli_session *s, const mdm_ctx_params
 }
 
 int cmd_bench(int argc, char **argv) {
-    const char *model = NULL, *runs_s = NULL, *threads_s = NULL, *kernel = NULL;
+    const char *model = NULL, *runs_s = NULL, *threads_s = NULL, *kernel = NULL, *device = NULL;
     int json = 0, step_only = 0;
     long runs = 5;
     const cli_opt opts[] = {{"--model", "-m", &model, NULL},
@@ -156,8 +160,9 @@ int cmd_bench(int argc, char **argv) {
                             {"--json", NULL, NULL, &json},
                             {"--threads", NULL, &threads_s, NULL},
                             {"--kernel", NULL, &kernel, NULL},
-                            {"--step-only", NULL, NULL, &step_only}};
-    int rc = cli_parse(argc, argv, opts, 6, "bench", usage, NULL);
+                            {"--step-only", NULL, NULL, &step_only},
+                            {"--device", NULL, &device, NULL}};
+    int rc = cli_parse(argc, argv, opts, 7, "bench", usage, NULL);
     if (rc)
         return rc < 0 ? 0 : rc;
     long threads = 1;
@@ -167,6 +172,7 @@ int cmd_bench(int argc, char **argv) {
     mdm_ctx_params cp = mdm_ctx_params_init();
     cp.n_threads = (int)threads;
     cp.kernels = kernel;
+    cp.device = device;
     cli_session s;
     if ((rc = cli_open_with("bench", model, &cp, &s)))
         return rc;

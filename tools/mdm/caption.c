@@ -14,6 +14,7 @@
     "                          text sampler (default confident: deterministic, the model's\n" \
     "                          best text; analytic/euler: the spec's SEDD steps, by seed)\n" \
     "  --json                  print {\"text\": ...} as JSON\n"                            \
+    "  --device D              cpu (default), opencl or opencl:N (see mdm devices)\n"     \
     "\n"                                                                                    \
     "exit status: 0 ok, 2 usage, 3 bad input (model, image, question), 4 internal error\n"
 
@@ -23,7 +24,7 @@ static const char vqa_usage[] =
     "  -q, --question TEXT     e.g. \"is this footwear?\" (lowercased as a prompt is)\n" COMMON_OPTIONS;
 
 typedef struct {
-    const char *cmd, *usage, *model, *image, *question;
+    const char *cmd, *usage, *model, *image, *question, *device;
     int vqa; /* takes -q */
     mdm_gen_params p;
     int json;
@@ -35,6 +36,7 @@ static int parse(int argc, char **argv, text_args *a) {
         {"--model", "-m", &a->model, NULL}, {"--image", "-i", &a->image, NULL},
         {"--seed", NULL, &seed, NULL},      {"--steps", NULL, &steps, NULL},
         {"--sampler", NULL, &sampler, NULL}, {"--json", NULL, NULL, &a->json},
+        {"--device", NULL, &a->device, NULL},
         {"--question", "-q", &a->question, NULL},
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]) - (a->vqa ? 0 : 1);
@@ -99,7 +101,7 @@ static int text_command(int argc, char **argv, text_args *a) {
     if (rc)
         return rc < 0 ? 0 : rc;
     cli_session s;
-    if ((rc = cli_open(a->cmd, a->model, &s)))
+    if ((rc = cli_open_on(a->cmd, a->model, a->device, &s)))
         return rc;
     rc = run(a, &s);
     cli_close(&s);

@@ -104,12 +104,18 @@ int cli_exit_code(mdm_status st) { return tool_exit_status(st); }
 
 /* ---- model and context ------------------------------------------------- */
 
+int cli_open_on(const char *cmd, const char *path, const char *device, cli_session *s) {
+    mdm_ctx_params p = mdm_ctx_params_init();
+    p.device = device;
+    return cli_open_with(cmd, path, &p, s);
+}
+
 int cli_open(const char *cmd, const char *path, cli_session *s) {
     return cli_open_with(cmd, path, NULL, s);
 }
 
 int cli_open_with(const char *cmd, const char *path, const mdm_ctx_params *p, cli_session *s) {
-    char err[512];
+    char err[4096] = "";
     memset(s, 0, sizeof *s);
     if (!path)
         path = CLI_DEFAULT_MODEL;
@@ -121,7 +127,8 @@ int cli_open_with(const char *cmd, const char *path, const mdm_ctx_params *p, cl
     mdm_ctx_params cp = p ? *p : mdm_ctx_params_init();
     cp.err = err, cp.err_len = sizeof err; /* the reason, not only the status */
     if ((st = mdm_ctx_create(s->model, &cp, NULL, 0, &s->ctx)) != MDM_OK) {
-        fprintf(stderr, "mdm %s: %s: context: %s\n", cmd, path, err);
+        fprintf(stderr, "mdm %s: %s: context: %s%s\n", cmd, path, err[0] ? err : mdm_strerror(st),
+                cp.device && strcmp(cp.device, "cpu") ? " (--device cpu runs on the CPU)" : "");
         mdm_model_free(s->model);
         s->model = NULL;
         return cli_exit_code(st);

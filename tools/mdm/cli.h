@@ -57,6 +57,8 @@ typedef struct {
 int cli_open(const char *cmd, const char *path, cli_session *s);
 /* The same with context params (NULL: defaults): threads, kernel set. */
 int cli_open_with(const char *cmd, const char *path, const mdm_ctx_params *p, cli_session *s);
+/* cli_open on a device (NULL: the CPU): mdm_ctx_params.device. */
+int cli_open_on(const char *cmd, const char *path, const char *device, cli_session *s);
 void cli_close(cli_session *s);
 
 /* Reads a PNG or PNM and converts it to the model's size and channels

@@ -6,4 +6,5 @@ int cmd_caption(int argc, char **argv);
 int cmd_vqa(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
 #endif

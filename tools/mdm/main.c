@@ -14,6 +14,7 @@ static const char usage[] =
     "  vqa       image + question -> answer:  mdm vqa -i image.png -q \"is this footwear?\"\n"
     "  info      a model file's header:  mdm info MODEL [--json]\n"
     "  bench     timings on a model:     mdm bench [-m MODEL] [--json]\n"
+    "  devices   the OpenCL devices --device opencl:N can name\n"
     "\n"
     "-m MODEL defaults to " CLI_DEFAULT_MODEL ". 'mdm <command> --help' lists the options.\n"
     "exit status: 0 ok, 2 usage, 3 bad input, 4 internal error\n";
@@ -58,7 +59,8 @@ int main(int argc, char **argv) {
         const char *name;
         int (*run)(int, char **);
     } commands[] = {{"generate", cmd_generate}, {"caption", cmd_caption}, {"vqa", cmd_vqa},
-                    {"info", cmd_info},         {"bench", cmd_bench}};
+                    {"info", cmd_info},         {"bench", cmd_bench},
+                    {"devices", cmd_devices}};
     if (argc < 2) {
         fputs(usage, stderr);
         return EXIT_USAGE;
