@@ -4,6 +4,13 @@
 #   make test     build (optimised and ASan/UBSan), then run every test suite
 #   make models   regenerate models/*.gguf from the reference checkpoint
 CC      ?= cc
+# make CROSS=aarch64-linux-gnu- (or arm-linux-gnueabihf-, arm-none-eabi-):
+# that toolchain, objects in build/aarch64-linux-gnu/ (never a host object).
+ifneq ($(CROSS),)
+CC      := $(CROSS)gcc
+AR      := $(CROSS)ar
+BUILD   ?= build/$(patsubst %-,%,$(CROSS))$(if $(filter none,$(PORT)),-none)
+endif
 BUILD   ?= build
 OPT     ?= -O2
 CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L
@@ -12,6 +19,14 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) -I. -Isrc -Iports
 LDLIBS  += -lm -pthread
 
 LIB_SRC  := $(wildcard src/*.c src/*/*.c src/*/*/*.c) $(wildcard ports/posix/*.c)
+# make PORT=none: the library alone for a bare-metal target (no heap, stdio,
+# threads or files: ports/none), without the image codecs (src/image).
+PORT    ?= posix
+ifeq ($(PORT),none)
+LIB_SRC  := $(filter-out src/image/%,$(wildcard src/*.c src/*/*.c src/*/*/*.c)) \
+            $(wildcard ports/none/*.c)
+.DEFAULT_GOAL := lib
+endif
 CONV_SRC := $(filter-out tools/convert/main.c,$(wildcard tools/convert/*.c))
 MDM_SRC  := $(wildcard tools/mdm/*.c)
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -21,7 +36,8 @@ LIB_OBJ  := $(call obj,$(LIB_SRC))
 CONV_OBJ := $(call obj,$(CONV_SRC))
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all run test models clean fuzz
+.PHONY: all lib run test models clean fuzz
+lib: $(BUILD)/libmdm.a
 CONV_LIB := $(if $(CONV_OBJ),$(BUILD)/libconvert.a)
 all: $(BUILD)/libmdm.a $(if $(wildcard tools/convert/main.c),$(BUILD)/mdm-convert) $(if $(MDM_SRC),$(BUILD)/mdm) $(TESTS)
 

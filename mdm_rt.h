@@ -80,6 +80,15 @@ typedef struct mdm_model mdm_model;
 
 typedef struct {
     int verify_crc; /* check mdm.data_crc32 over the tensor data (default 1) */
+    /* Where the model's tables (tensor and key index, vocabulary: a few tens
+     * of KB, never the tensor data) come from.  alloc NULL (default): the
+     * port's heap (malloc on POSIX; a bare-metal build has none, so there
+     * alloc must be set).  alloc returns memory aligned for any type, or
+     * NULL (the open then fails with MDM_ERR_NO_MEMORY); free may be NULL
+     * (a bump allocator over a static buffer); user is passed to both. */
+    void *(*alloc)(void *user, size_t size);
+    void (*free)(void *user, void *ptr);
+    void *alloc_user;
 } mdm_model_params;
 
 mdm_model_params mdm_model_params_init(void);

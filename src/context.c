@@ -4,7 +4,6 @@
  *   persistent = context + tokenizer + denoiser constants
  *   scratch    = task state + max(denoiser forward, VAE call, tokenization) */
 #include "context.h"
-#include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_MAX_TEXT_BYTES 4096
@@ -144,7 +143,7 @@ mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buf
     void *owned = NULL;
     if (!buffer) {
         size = persist + scratch + MDM_ARENA_SLACK;
-        if (!(buffer = owned = malloc(size)))
+        if (!(buffer = owned = mdm_port_alloc(size)))
             return MDM_ERR_NO_MEMORY;
     }
     mdm_arena a;
@@ -154,11 +153,11 @@ mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buf
     if (st == MDM_OK && a.size - a.lo < scratch)
         st = MDM_ERR_BUFFER_TOO_SMALL;
     if (st != MDM_OK) {
-        free(owned);
+        mdm_port_free(owned);
         return st;
     }
     if (p->n_threads > 1 && (st = mdm_port_pool_create(p->n_threads, &ctx->ex.pool)) != MDM_OK) {
-        free(owned);
+        mdm_port_free(owned);
         return st;
     }
     ctx->arena = a;
@@ -173,7 +172,7 @@ void mdm_ctx_free(mdm_ctx *ctx) {
     if (!ctx)
         return;
     mdm_port_pool_free(ctx->ex.pool);
-    free(ctx->owned); /* the context itself lives in that buffer */
+    mdm_port_free(ctx->owned); /* the context itself lives in that buffer */
 }
 
 const char *mdm_ctx_kernels(const mdm_ctx *ctx) { return ctx ? ctx->ex.k->name : ""; }

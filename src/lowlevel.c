@@ -3,7 +3,7 @@
  * Each checks its arguments, carves its scratch above whatever the caller
  * holds, and gives it back before returning. */
 #include "context.h"
-#include "image/image.h"
+#include "pixels.h"
 #include <math.h>
 #include <string.h>
 

@@ -9,6 +9,7 @@
 #ifndef MDM_MODEL_MODEL_H
 #define MDM_MODEL_MODEL_H
 #include "kernels/quant.h"
+#include "model/alloc.h"
 #include "mdm_rt.h"
 
 typedef struct {
@@ -118,6 +119,7 @@ struct mdm_model {
     struct mdm_gguf *gguf;
     void *mapping;     /* non-NULL when opened from a file */
     int crc_state;     /* MDM_CRC_* in mdm_rt.h */
+    mdm_allocator al;  /* the model's tables (and the model) come from here */
     uint32_t file_type;
 };
 
