@@ -118,3 +118,6 @@ EVAL_SRC := $(wildcard tools/eval/*.c)
 all: $(if $(EVAL_SRC),$(BUILD)/mdm-eval)
 $(BUILD)/mdm-eval: $(call obj,$(EVAL_SRC)) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -pthread -o $@
+
+# ---- firmware for two emulated Cortex-M boards: ports/cortex-m/firmware.mk ----
+include ports/cortex-m/firmware.mk

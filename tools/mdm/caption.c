@@ -12,6 +12,7 @@
     "  --steps N               text steps, 1..1000 (default 16)\n"                         \
     "  --sampler analytic|euler  text sampler (default analytic)\n"                        \
     "  --json                  print {\"text\": ...} as JSON\n"                            \
+    "  --kernel NAME           kernel set: auto (default) or scalar (the reference kernels)\n" \
     "\n"                                                                                    \
     "exit status: 0 ok, 2 usage, 3 bad input (model, image, question), 4 internal error\n"
 
@@ -21,7 +22,7 @@ static const char vqa_usage[] =
     "  -q, --question TEXT     e.g. \"is this footwear?\"\n" COMMON_OPTIONS;
 
 typedef struct {
-    const char *cmd, *usage, *model, *image, *question;
+    const char *cmd, *usage, *model, *image, *question, *kernel;
     int vqa; /* takes -q */
     mdm_gen_params p;
     int json;
@@ -33,7 +34,7 @@ static int parse(int argc, char **argv, text_args *a) {
         {"--model", "-m", &a->model, NULL}, {"--image", "-i", &a->image, NULL},
         {"--seed", NULL, &seed, NULL},      {"--steps", NULL, &steps, NULL},
         {"--sampler", NULL, &sampler, NULL}, {"--json", NULL, NULL, &a->json},
-        {"--question", "-q", &a->question, NULL},
+        {"--kernel", NULL, &a->kernel, NULL}, {"--question", "-q", &a->question, NULL},
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]) - (a->vqa ? 0 : 1);
     int rc = cli_parse(argc, argv, opts, n_opts, a->cmd, a->usage, NULL);
@@ -91,7 +92,9 @@ static int text_command(int argc, char **argv, text_args *a) {
     if (rc)
         return rc < 0 ? 0 : rc;
     cli_session s;
-    if ((rc = cli_open(a->cmd, a->model, &s)))
+    mdm_ctx_params cp = mdm_ctx_params_init();
+    cp.kernels = a->kernel;
+    if ((rc = cli_open_with(a->cmd, a->model, &cp, &s)))
         return rc;
     rc = run(a, &s);
     cli_close(&s);

@@ -18,11 +18,12 @@ static const char usage[] =
     "  --shift S             time grid shift, > 0 (default 1: uniform)\n"
     "  --count K             number of images, 1..1000 (default 1)\n"
     "  --json                print a JSON summary on stdout\n"
+    "  --kernel NAME         kernel set: auto (default) or scalar (the reference kernels)\n"
     "\n"
     "exit status: 0 ok, 2 usage, 3 bad input (model, prompt), 4 internal or write error\n";
 
 typedef struct {
-    const char *model, *prompt, *out;
+    const char *model, *prompt, *out, *kernel;
     mdm_gen_params p;
     long count;
     int json;
@@ -37,6 +38,7 @@ static int parse(int argc, char **argv, gen_args *a) {
         {"--steps", NULL, &steps, NULL},         {"--sampler", NULL, &sampler, NULL},
         {"--guidance", NULL, &guidance, NULL},   {"--shift", NULL, &shift, NULL},
         {"--count", NULL, &count, NULL},         {"--json", NULL, NULL, &a->json},
+        {"--kernel", NULL, &a->kernel, NULL},
     };
     int rc = cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], "generate", usage, NULL);
     if (rc)
@@ -124,7 +126,9 @@ int cmd_generate(int argc, char **argv) {
     if (rc)
         return rc < 0 ? 0 : rc;
     cli_session s;
-    if ((rc = cli_open("generate", a.model, &s)))
+    mdm_ctx_params cp = mdm_ctx_params_init();
+    cp.kernels = a.kernel;
+    if ((rc = cli_open_with("generate", a.model, &cp, &s)))
         return rc;
     rc = run(&a, &s);
     cli_close(&s);
