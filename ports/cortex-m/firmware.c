@@ -162,13 +162,17 @@ int main(void) {
     kv_u64("seed", g.seed);
     kv_u64("steps", (uint64_t)g.steps);
     kv_milli("guidance", FW_GUIDANCE_MILLI);
-    static char hex[2 * 4096 + 1];
-    for (size_t i = 0; i < n_px; i++) {
-        hex[2 * i] = "0123456789abcdef"[pixels[i] >> 4];
-        hex[2 * i + 1] = "0123456789abcdef"[pixels[i] & 15];
+    sh_write("image_hex: "); /* in pieces: no buffer for the whole line */
+    for (size_t i = 0; i < n_px; i += 32) {
+        char hex[2 * 32 + 1], *p = hex;
+        for (size_t j = i; j < n_px && j < i + 32; j++) {
+            *p++ = "0123456789abcdef"[pixels[j] >> 4];
+            *p++ = "0123456789abcdef"[pixels[j] & 15];
+        }
+        *p = '\0';
+        sh_write(hex);
     }
-    hex[2 * n_px] = '\0';
-    kv("image_hex", hex);
+    sh_write("\n");
     kv_u64("instructions_text_to_image", t2i_insn);
 
     /* memory */
@@ -178,6 +182,7 @@ int main(void) {
     kv_u64("ctx_bytes", total);
     kv_u64("ctx_scratch_peak_bytes", peak);
     kv_u64("pool_bytes", sizeof pool);
+    kv_u64("pool_used_bytes", at + total);
     const size_t statics = (size_t)(__data_end - __data_start) + (size_t)(__bss_end - __bss_start);
     const size_t stack = fw_stack_peak();
     kv_u64("stack_peak_bytes", stack);

@@ -36,6 +36,9 @@ typedef struct {
     void (*upsample)(float *y, const float *x, int c, int h, int w);
     void (*groupnorm)(float *y, const float *x, const float *gamma, const float *beta, int c,
                       int hw, int groups, float eps);
+    /* Bytes of one thread's workspace for these shapes; NULL: what
+     * mdm_kernels_ws_bytes says (enough for every set). */
+    size_t (*ws_bytes)(int T, int K, int conv_k, int conv_co, int N);
 } mdm_kernels;
 
 /* Bytes of workspace one thread needs for matmuls of up to T tokens by K
