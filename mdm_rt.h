@@ -93,6 +93,10 @@ typedef struct {
 
 mdm_model_params mdm_model_params_init(void);
 
+/* The alignment mdm_model_open_memory needs of data (MDM_ERR_MISALIGNED
+ * otherwise): what malloc returns on any platform. */
+#define MDM_MODEL_ALIGN 8
+
 mdm_status mdm_model_open_file(const char *path, const mdm_model_params *p, mdm_model **out,
                                char *err, size_t err_len);
 mdm_status mdm_model_open_memory(const void *data, size_t size, const mdm_model_params *p,

@@ -58,10 +58,16 @@ static size_t fmt_g(char *tmp, size_t cap, double v) {
         return (size_t)(p - tmp) + 3;
     }
     int e = v == 0 ? 0 : (int)floor(log10(v));
-    double m = v == 0 ? 0 : v / pow(10.0, e);
-    uintmax_t sig = (uintmax_t)(m * 1e5 + 0.5); /* 6 digits: d.ddddd */
+    /* 6 significant digits: v scaled by an exact power of ten (one rounding) */
+    double p10 = 1.0;
+    for (int k = e > 5 ? e - 5 : 5 - e; k > 0 && p10 < 1e300; k--)
+        p10 *= 10.0;
+    double scaled = e > 5 ? v / p10 : v * p10;
+    uintmax_t sig = (uintmax_t)nearbyint(scaled);
     if (sig >= 1000000)
         sig /= 10, e++;
+    else if (sig < 100000 && sig) /* log10 rounded up */
+        sig *= 10, e--;
     char dig[8];
     char *dend = dig + sizeof dig, *ds = digits(dend, sig, 10, 0);
     while (dend - ds < 6)

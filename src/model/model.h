@@ -13,7 +13,7 @@
 #include "mdm_rt.h"
 
 typedef struct {
-    const void *data; /* into the file or buffer; at least 16-byte aligned */
+    const void *data; /* into the file or buffer; at least MDM_MODEL_ALIGN-byte aligned */
     mdm_type type;
     int64_t ne[4];    /* unused dims are 1 */
     int n_dims;

@@ -1,0 +1,163 @@
+/* What a bare-metal build relies on, checked on the host: a model opened
+ * with the caller's allocator (and never the port's heap), a buffer that is
+ * only MDM_MODEL_ALIGN-byte aligned, and the library's own formatter
+ * (src/fmt.c) against the C library's snprintf. */
+#include "check.h"
+#include "fmt.h"
+#include "mdm_rt.h"
+#include <inttypes.h>
+#include <string.h>
+
+#define MODEL "models/mdm-fmnist-q4_0.gguf"
+
+static unsigned char *file;
+static size_t file_size;
+
+static int load(void) {
+    FILE *f = fopen(MODEL, "rb");
+    if (!f)
+        return 0;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    /* 16 spare bytes: the copy is placed at 8 mod 16 */
+    if (n > 0 && (file = malloc((size_t)n + 16)) &&
+        fread(file + 8, 1, (size_t)n, f) == (size_t)n)
+        file_size = (size_t)n;
+    fclose(f);
+    return file_size != 0;
+}
+
+/* A bump allocator over a static pool that counts calls and frees. */
+static unsigned char pool[256 * 1024] __attribute__((aligned(16)));
+typedef struct {
+    size_t used, peak;
+    int allocs, frees;
+} bump;
+
+static void *bump_alloc(void *user, size_t n) {
+    bump *b = user;
+    size_t at = (b->used + 15) & ~(size_t)15;
+    if (at > sizeof pool || n > sizeof pool - at)
+        return NULL;
+    b->used = at + n;
+    b->allocs++;
+    return pool + at;
+}
+
+static void bump_free(void *user, void *p) {
+    bump *b = user;
+    CHECK((unsigned char *)p >= pool && (unsigned char *)p < pool + sizeof pool);
+    b->frees++;
+}
+
+/* The pixels of a 2-step image from a model, or all 0 on failure. */
+static void image_of(mdm_model *m, uint8_t *px, size_t n) {
+    memset(px, 0, n);
+    mdm_ctx_params cp = mdm_ctx_params_init();
+    cp.kernels = "scalar";
+    mdm_ctx *c;
+    CHECK(mdm_ctx_create(m, &cp, NULL, 0, &c) == MDM_OK);
+    mdm_gen_params g = mdm_gen_params_init();
+    g.steps = 2, g.seed = 5;
+    CHECK(mdm_text_to_image(c, "a photo of a bag", 16, &g, px, n) == MDM_OK);
+    mdm_ctx_free(c);
+}
+
+static void open_with_allocator(void) {
+    unsigned char *data = file + 8; /* 8-byte, not 16-byte, aligned */
+    CHECK((uintptr_t)data % 16 == 8);
+    bump b = {0};
+    mdm_model_params p = mdm_model_params_init();
+    CHECK(p.alloc == NULL && p.free == NULL && p.alloc_user == NULL);
+    p.alloc = bump_alloc, p.free = bump_free, p.alloc_user = &b;
+    char err[256];
+    mdm_model *m = NULL;
+    CHECKF(mdm_model_open_memory(data, file_size, &p, &m, err, sizeof err) == MDM_OK, "%s", err);
+    CHECK(b.allocs > 0 && b.used > 0);
+    printf("  model tables from the caller's allocator: %d blocks, %zu bytes\n", b.allocs, b.used);
+    /* the same model through the port's heap gives the same image */
+    mdm_model *m2 = NULL;
+    CHECK(mdm_model_open_memory(data, file_size, NULL, &m2, err, sizeof err) == MDM_OK);
+    static uint8_t a[4096], c[4096];
+    if (m && m2) {
+        mdm_model_info info;
+        mdm_model_get_info(m, &info);
+        size_t n = (size_t)info.image_size * info.image_size * info.image_channels;
+        CHECK(n <= sizeof a);
+        image_of(m, a, n);
+        image_of(m2, c, n);
+        CHECK(memcmp(a, c, n) == 0);
+    }
+    mdm_model_free(m);
+    mdm_model_free(m2);
+    CHECKF(b.frees == b.allocs, "%d frees for %d blocks", b.frees, b.allocs);
+}
+
+static void allocator_runs_out(void) {
+    /* every pool size short of the need fails cleanly with NO_MEMORY */
+    bump b = {0};
+    mdm_model_params p = mdm_model_params_init();
+    p.alloc = bump_alloc, p.alloc_user = &b; /* free NULL: a bump allocator */
+    mdm_model *m = NULL;
+    char err[256];
+    CHECK(mdm_model_open_memory(file + 8, file_size, &p, &m, err, sizeof err) == MDM_OK);
+    size_t need = b.used;
+    mdm_model_free(m);
+    for (size_t used = sizeof pool - need + 1; used < sizeof pool; used += 997) {
+        b.used = used; /* leaves less than need */
+        m = (mdm_model *)1;
+        mdm_status st = mdm_model_open_memory(file + 8, file_size, &p, &m, err, sizeof err);
+        CHECKF(st == MDM_ERR_NO_MEMORY && m == NULL, "%zu bytes left: %s", sizeof pool - used,
+               mdm_strerror(st));
+    }
+}
+
+static void alignment_rule(void) {
+    mdm_model *m = (mdm_model *)1;
+    char err[128];
+    for (int off = 1; off < MDM_MODEL_ALIGN; off++)
+        CHECK(mdm_model_open_memory(file + 8 + off, file_size - (size_t)off, NULL, &m, err,
+                                    sizeof err) == MDM_ERR_MISALIGNED &&
+              m == NULL);
+}
+
+/* mdm_fmt against snprintf on the conversions the library uses. */
+#define SAME(...)                                                                        \
+    do {                                                                                 \
+        char want[128], got[128];                                                       \
+        int nw = snprintf(want, sizeof want, __VA_ARGS__);                              \
+        int ng = mdm_fmt(got, sizeof got, __VA_ARGS__);                                 \
+        CHECKF(nw == ng && strcmp(want, got) == 0, "\"%s\" (%d) vs \"%s\" (%d)", want, nw, \
+               got, ng);                                                                 \
+    } while (0)
+
+static void formatter(void) {
+    SAME("%s = %d, need %d..%d", "mdm.d_model", -5, 1, 8192);
+    SAME("%u %x %08x %X", 0u, 3054u, 0xbeefu, 0xABCDu);
+    SAME("%llu %lld %zu", 18446744073709551615ull, -9223372036854775807ll - 1, (size_t)12345);
+    SAME("%" PRIu32 " %" PRIx32 " %" PRId32, (uint32_t)4000000000u, (uint32_t)0xdeadbeefu,
+         (int32_t)-7);
+    SAME("[%5d|%-5d|%05d|%-3s|%3s|%.2s]", 42, 42, -42, "a", "b", "xyz");
+    SAME("%c%%%s", 'q', "");
+    const double g[] = {0.0, 1.0, -2.5, 1e-5, 123456.0, 1234567.0, 0.1, 3.14159265, 1e20, 1e-20,
+                        99999.4, 65504.0};
+    for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
+        SAME("%g", g[i]);
+    char small[4];
+    CHECK(mdm_fmt(small, sizeof small, "%s", "abcdef") == 6 && strcmp(small, "abc") == 0);
+    CHECK(mdm_fmt(NULL, 0, "%d", 12345) == 5);
+}
+
+int main(void) {
+    RUN(formatter);
+    if (!load()) {
+        SKIP("open_with_allocator", MODEL " not readable");
+        CHECK_EXIT();
+    }
+    RUN(open_with_allocator);
+    RUN(allocator_runs_out);
+    RUN(alignment_rule);
+    free(file);
+    CHECK_EXIT();
+}
