@@ -3,8 +3,9 @@
  * and '0', a width, a precision for s, and the conversions d i u x X c s p %
  * with the length modifiers hh h l ll z j t.  %g prints 6 significant digits
  * as printf does, except that a value within an ulp of a rounding tie (e.g.
- * 99999.95) may round the other way: it is only used in messages.  Returns the length the whole output would have, and
- * always NUL-terminates when len > 0, as snprintf does. */
+ * 99999.95) may round the other way: it is only used in messages.  Returns
+ * the length the whole output would have, and always NUL-terminates when
+ * len > 0, as snprintf does. */
 #ifndef MDM_FMT_H
 #define MDM_FMT_H
 #include <stdarg.h>
