@@ -10,7 +10,7 @@
 
 #define MODEL "models/mdm-fmnist-q4_0.gguf"
 
-static unsigned char *file;
+static unsigned char *file, *data; /* data: the file's bytes at 8 mod 16 */
 static size_t file_size;
 
 static int load(void) {
@@ -20,9 +20,10 @@ static int load(void) {
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    /* 16 spare bytes: the copy is placed at 8 mod 16 */
+    /* 16 spare bytes: the copy is placed at 8 mod 16 (malloc gives 8 or 16) */
     if (n > 0 && (file = malloc((size_t)n + 16)) &&
-        fread(file + 8, 1, (size_t)n, f) == (size_t)n)
+        (data = file + (24 - (uintptr_t)file % 16) % 16) &&
+        fread(data, 1, (size_t)n, f) == (size_t)n)
         file_size = (size_t)n;
     fclose(f);
     return file_size != 0;
@@ -65,8 +66,7 @@ static void image_of(mdm_model *m, uint8_t *px, size_t n) {
 }
 
 static void open_with_allocator(void) {
-    unsigned char *data = file + 8; /* 8-byte, not 16-byte, aligned */
-    CHECK((uintptr_t)data % 16 == 8);
+    CHECK((uintptr_t)data % 16 == 8); /* 8-byte, not 16-byte, aligned */
     bump b = {0};
     mdm_model_params p = mdm_model_params_init();
     CHECK(p.alloc == NULL && p.free == NULL && p.alloc_user == NULL);
@@ -101,13 +101,13 @@ static void allocator_runs_out(void) {
     p.alloc = bump_alloc, p.alloc_user = &b; /* free NULL: a bump allocator */
     mdm_model *m = NULL;
     char err[256];
-    CHECK(mdm_model_open_memory(file + 8, file_size, &p, &m, err, sizeof err) == MDM_OK);
+    CHECK(mdm_model_open_memory(data, file_size, &p, &m, err, sizeof err) == MDM_OK);
     size_t need = b.used;
     mdm_model_free(m);
     for (size_t used = sizeof pool - need + 1; used < sizeof pool; used += 997) {
         b.used = used; /* leaves less than need */
         m = (mdm_model *)1;
-        mdm_status st = mdm_model_open_memory(file + 8, file_size, &p, &m, err, sizeof err);
+        mdm_status st = mdm_model_open_memory(data, file_size, &p, &m, err, sizeof err);
         CHECKF(st == MDM_ERR_NO_MEMORY && m == NULL, "%zu bytes left: %s", sizeof pool - used,
                mdm_strerror(st));
     }
@@ -117,7 +117,7 @@ static void alignment_rule(void) {
     mdm_model *m = (mdm_model *)1;
     char err[128];
     for (int off = 1; off < MDM_MODEL_ALIGN; off++)
-        CHECK(mdm_model_open_memory(file + 8 + off, file_size - (size_t)off, NULL, &m, err,
+        CHECK(mdm_model_open_memory(data + off, file_size - (size_t)off, NULL, &m, err,
                                     sizeof err) == MDM_ERR_MISALIGNED &&
               m == NULL);
 }
