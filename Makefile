@@ -85,6 +85,10 @@ $(BUILD)/mdm-bench-kernels: $(call obj,$(BENCH_SRC)) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 $(BUILD)/mdm-bench-step: $(call obj,tools/bench/step.c) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+# mdm-ctx-size: context bytes per model, kernel set and task (README's table)
+all: $(if $(BENCH_SRC),$(BUILD)/mdm-ctx-size)
+$(BUILD)/mdm-ctx-size: $(call obj,tools/bench/ctx_size.c) $(BUILD)/libmdm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # The shipped model files, from the reference checkpoint (tools/reference/train.py).
 CKPT ?= models/mdm-fmnist

@@ -178,7 +178,9 @@ typedef struct {
      * mdm_ctx_create and stop in mdm_ctx_free. */
     int n_threads;
     /* Kernel set: NULL or "auto" (default) picks the fastest this CPU runs;
-     * "scalar" forces the reference kernels; a named set ("avx512", "neon",
+     * "scalar" forces the reference kernels; "tiled" is plain C with the
+     * scalar set's bits, faster where there is no SIMD (auto there, as on
+     * Cortex-M); a named set ("avx512", "neon",
      * "neon-dotprod") that this build or CPU lacks gives MDM_ERR_UNSUPPORTED.
      * Sets agree with "scalar" to rounding, except that the int8 paths
      * (Q8_0/Q4_0 weights on avx512 and neon-dotprod) quantize activations to

@@ -4,7 +4,9 @@
  * (src/fmt.c) against the C library's snprintf. */
 #include "check.h"
 #include "fmt.h"
+#include "kernels/dispatch.h"
 #include "mdm_rt.h"
+#include <math.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -149,7 +151,92 @@ static void formatter(void) {
     CHECK(mdm_fmt(NULL, 0, "%d", 12345) == 5);
 }
 
+/* The tiled set's conv2d against the scalar set's, bit for bit: odd sizes,
+ * both strides, row ranges, signed zeros and infinities in the input. */
+static uint32_t rng = 12345;
+static float frand(void) {
+    rng = rng * 1664525u + 1013904223u;
+    return (float)(rng >> 8) / (float)(1u << 24) * 2.0f - 1.0f;
+}
+
+static void tiled_conv_bits(void) {
+    static float x[16 * 13 * 11], wf[8 * 16 * 9], bias[8], y0[8 * 13 * 11], y1[8 * 13 * 11];
+    static float ws[16 * 9 + 64];
+    const int sizes[][4] = {{1, 1, 1, 1}, {3, 2, 5, 7}, {16, 8, 13, 11}, {4, 3, 2, 9},
+                            {5, 8, 9, 4}, {2, 1, 3, 3}};
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        const int ci = sizes[si][0], co = sizes[si][1], h = sizes[si][2], w = sizes[si][3];
+        for (int i = 0; i < ci * h * w; i++)
+            x[i] = frand() * 4.0f;
+        x[0] = -0.0f, x[ci * h * w - 1] = (si == 3) ? INFINITY : -0.0f;
+        for (int i = 0; i < co * ci * 9; i++)
+            wf[i] = frand();
+        for (int i = 0; i < co; i++)
+            bias[i] = (i % 2) ? -0.0f : frand();
+        mdm_tensor wt = {wf, MDM_TYPE_F32, {ci * 9, co, 1, 1}, 2, (size_t)co * ci * 9 * 4};
+        for (int stride = 1; stride <= 2; stride++) {
+            const int oh = (h - 1) / stride + 1, n = co * oh * ((w - 1) / stride + 1);
+            for (int split = 0; split <= oh; split += oh > 2 ? oh / 2 : 1) {
+                memset(y0, 0x7f, sizeof y0), memset(y1, 0x7f, sizeof y1);
+                mdm_kernels_scalar.conv2d(y0, x, &wt, bias, ci, co, h, w, stride, ws, 0, oh);
+                mdm_kernels_tiled.conv2d(y1, x, &wt, bias, ci, co, h, w, stride, ws, 0, split);
+                mdm_kernels_tiled.conv2d(y1, x, &wt, bias, ci, co, h, w, stride, ws, split, oh);
+                CHECKF(memcmp(y0, y1, (size_t)n * sizeof(float)) == 0,
+                       "ci %d co %d %dx%d stride %d split %d", ci, co, h, w, stride, split);
+            }
+        }
+    }
+}
+
+/* Whole VAE calls and a denoiser forward of the demo model: tiled and
+ * scalar give the same bits. */
+static void tiled_vae_bits(void) {
+    mdm_model *m;
+    char err[256];
+    CHECK(mdm_model_open_memory(data, file_size, NULL, &m, err, sizeof err) == MDM_OK);
+    mdm_ctx *c[2];
+    const char *names[2] = {"scalar", "tiled"};
+    static float lat[2][4096];
+    static uint8_t px[2][4096], in[4096];
+    for (size_t i = 0; i < sizeof in; i++)
+        in[i] = (uint8_t)(i * 37 % 251);
+    mdm_model_info info;
+    mdm_model_get_info(m, &info);
+    size_t n = (size_t)info.image_size * info.image_size * info.image_channels;
+    for (int s = 0; s < 2; s++) {
+        mdm_ctx_params p = mdm_ctx_params_init();
+        p.kernels = names[s];
+        CHECK(mdm_ctx_create(m, &p, NULL, 0, &c[s]) == MDM_OK);
+        CHECK(strcmp(mdm_ctx_kernels(c[s]), names[s]) == 0);
+        CHECK(mdm_encode_image(c[s], in, n, lat[s]) == MDM_OK);
+        CHECK(mdm_decode_latent(c[s], lat[0], px[s], n) == MDM_OK);
+        mdm_ctx_free(c[s]);
+    }
+    size_t nl = (size_t)info.latent_channels * (info.image_size / info.vae_factor) *
+                (info.image_size / info.vae_factor);
+    CHECK(memcmp(lat[0], lat[1], nl * sizeof(float)) == 0);
+    CHECK(memcmp(px[0], px[1], n) == 0);
+    /* a denoiser forward (every matmul shape of the model), text and image outputs */
+    const size_t nv = (size_t)16 * (info.vocab_size + 1);
+    static float v[2][4096], sc[2][16 * 1024];
+    int32_t tok[16] = {0};
+    CHECK(info.text_len == 16 && nv <= sizeof sc[0] / sizeof(float) && nl <= 4096);
+    const float ti = 0.7f, tt = 0.4f;
+    const int32_t task = 3;
+    for (int s = 0; s < 2; s++) {
+        mdm_ctx_params p = mdm_ctx_params_init();
+        p.kernels = names[s];
+        CHECK(mdm_ctx_create(m, &p, NULL, 0, &c[s]) == MDM_OK);
+        CHECK(mdm_denoise(c[s], 1, lat[0], tok, &ti, &tt, &task, v[s], sc[s]) == MDM_OK);
+        mdm_ctx_free(c[s]);
+    }
+    CHECK(memcmp(v[0], v[1], nl * sizeof(float)) == 0);
+    CHECK(memcmp(sc[0], sc[1], nv * sizeof(float)) == 0);
+    mdm_model_free(m);
+}
+
 int main(void) {
+    RUN(tiled_conv_bits);
     RUN(formatter);
     if (!load()) {
         SKIP("open_with_allocator", MODEL " not readable");
@@ -158,6 +245,7 @@ int main(void) {
     RUN(open_with_allocator);
     RUN(allocator_runs_out);
     RUN(alignment_rule);
+    RUN(tiled_vae_bits);
     free(file);
     CHECK_EXIT();
 }

@@ -74,6 +74,8 @@ void mdm_conv2d_ref_range(float *y, const float *x, const mdm_tensor *w, const f
 
 /* The sets, for dispatch.c and the tests. */
 extern const mdm_kernels mdm_kernels_scalar;
+/* Plain C with the scalar set's bits, faster on cores without SIMD (tiled.c). */
+extern const mdm_kernels mdm_kernels_tiled;
 #if defined(__x86_64__)
 extern const mdm_kernels mdm_kernels_avx2;
 extern const mdm_kernels mdm_kernels_avx512;
