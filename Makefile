@@ -108,7 +108,7 @@ FUZZ_CC      ?= clang
 FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TARGETS := fuzz_gguf fuzz_json fuzz_safetensors
 # Only what the loader and the converter use, so a target builds alone.
-FUZZ_SRC     := src/status.c $(wildcard src/model/*.c) src/kernels/ref/quant.c \
+FUZZ_SRC     := src/status.c src/fmt.c $(wildcard src/model/*.c) src/kernels/ref/quant.c \
                 $(wildcard ports/posix/*.c) $(CONV_SRC)
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
 $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS)): $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRC)
