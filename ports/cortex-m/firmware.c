@@ -117,8 +117,11 @@ int main(void) {
     cp.max_text_bytes = 256;
     size_t need = mdm_ctx_size(m, &cp);
     size_t at = (tables + 63) & ~(size_t)63;
-    if (need == 0 || need > sizeof pool - at)
-        return fail("context does not fit the pool", MDM_ERR_BUFFER_TOO_SMALL);
+    if (need == 0 || need > sizeof pool - at) { /* a bigger model: raise FW_POOL_BYTES */
+        kv_u64("pool_bytes", sizeof pool);
+        kv_u64("pool_needed_bytes", at + need);
+        return fail("context does not fit the pool (FW_POOL_BYTES)", MDM_ERR_BUFFER_TOO_SMALL);
+    }
     mdm_ctx *ctx;
     if ((st = mdm_ctx_create(m, &cp, pool + at, need, &ctx)) != MDM_OK)
         return fail("context", st);

@@ -39,7 +39,7 @@ build/fw-%/libmdm.a: FORCE
 
 # Always relinked: the prompt, seed and model are make variables.
 build/fw-%/firmware.elf: build/fw-%/libmdm.a FORCE
-	$(FW_CROSS)gcc -std=c11 $(WARN) $(call FW_OPT,$*) -I. -Iports/cortex-m $(FW_DEFS_$*) \
+	$(FW_CROSS)gcc -std=c11 $(WARN) $(call FW_OPT,$*) -I. -Iports/cortex-m \
 	    $(call FW_DEFS,$*) -nostartfiles -Wl,--gc-sections -Lports/cortex-m -T $(FW_LD_$*) \
 	    $(FW_SRC) $< -lm -o $@
 
