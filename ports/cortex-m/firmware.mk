@@ -12,7 +12,7 @@ FW_SEED           ?= 1
 FW_STEPS          ?= 4
 FW_TEXT_STEPS     ?= 4
 FW_GUIDANCE_MILLI ?= 3000
-FW_KERNELS        ?= tiled
+FW_KERNELS        ?= auto
 FW_POOL_BYTES     ?= 471040
 QEMU_ARM          ?= qemu-system-arm
 FW_CPU_m55        := -mcpu=cortex-m55 -mfloat-abi=hard

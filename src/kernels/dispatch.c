@@ -46,6 +46,9 @@ int mdm_kernels_available(const mdm_kernels **out, int max) {
     int n = 0;
     all[n++] = &mdm_kernels_scalar;
     all[n++] = &mdm_kernels_tiled; /* auto where there is no SIMD set */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+    all[n++] = &mdm_kernels_helium;
+#endif
 #if defined(__x86_64__)
     if (has_avx2())
         all[n++] = &mdm_kernels_avx2;

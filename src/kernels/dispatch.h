@@ -76,6 +76,15 @@ void mdm_conv2d_ref_range(float *y, const float *x, const mdm_tensor *w, const f
 extern const mdm_kernels mdm_kernels_scalar;
 /* Plain C with the scalar set's bits, faster on cores without SIMD (tiled.c). */
 extern const mdm_kernels mdm_kernels_tiled;
+void mdm_conv2d_tiled_range(float *y, const float *x, const mdm_tensor *w, const float *b, int ci,
+                            int co, int h, int w_, int stride, void *ws, int oy0, int oy1);
+/* One output of the reference 3x3 convolution (k: the dequantized row). */
+float mdm_conv2d_ref_one(const float *x, const float *k, float bias, int ci, int h, int w,
+                         int stride, int oy, int ox);
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+/* Helium (MVE) with the scalar set's bits (arm/helium.c). */
+extern const mdm_kernels mdm_kernels_helium;
+#endif
 #if defined(__x86_64__)
 extern const mdm_kernels mdm_kernels_avx2;
 extern const mdm_kernels mdm_kernels_avx512;

@@ -12,8 +12,8 @@
 
 /* One output of the reference loop (kernels/ref/conv2d.c), taps outside
  * the image skipped. */
-static float one(const float *x, const float *k, float bias, int ci, int h, int w, int stride,
-                 int oy, int ox) {
+float mdm_conv2d_ref_one(const float *x, const float *k, float bias, int ci, int h, int w,
+                         int stride, int oy, int ox) {
     float acc = bias;
     for (int c = 0; c < ci; c++) {
         const float *xc = x + (size_t)c * h * w, *kc = k + c * 9;
@@ -57,7 +57,7 @@ static void four(float *yr, const float *x, const float *k, float bias, int ci, 
     yr[ox0] = a0, yr[ox0 + 1] = a1, yr[ox0 + 2] = a2, yr[ox0 + 3] = a3;
 }
 
-static void conv2d(float *y, const float *x, const mdm_tensor *wt, const float *b, int ci, int co,
+void mdm_conv2d_tiled_range(float *y, const float *x, const mdm_tensor *wt, const float *b, int ci, int co,
                    int h, int w, int stride, void *ws, int oy0, int oy1) {
     const int oh = (h - 1) / stride + 1, ow = (w - 1) / stride + 1;
     const size_t row_bytes = mdm_type_row_bytes(wt->type, (size_t)ci * 9);
@@ -74,12 +74,12 @@ static void conv2d(float *y, const float *x, const mdm_tensor *wt, const float *
             int ox = 0;
             if (inside) {
                 for (; ox < ox_lo && ox < ow; ox++)
-                    yr[ox] = one(x, k, bias, ci, h, w, stride, oy, ox);
+                    yr[ox] = mdm_conv2d_ref_one(x, k, bias, ci, h, w, stride, oy, ox);
                 for (; ox + 4 <= ox_hi; ox += 4)
                     four(yr, x, k, bias, ci, h, w, stride, oy, ox);
             }
             for (; ox < ow; ox++)
-                yr[ox] = one(x, k, bias, ci, h, w, stride, oy, ox);
+                yr[ox] = mdm_conv2d_ref_one(x, k, bias, ci, h, w, stride, oy, ox);
         }
     }
 }
@@ -134,7 +134,7 @@ const mdm_kernels mdm_kernels_tiled = {
     .scan = mdm_scan_ref_range,
     .silu = mdm_silu,
     .softplus = mdm_softplus,
-    .conv2d = conv2d,
+    .conv2d = mdm_conv2d_tiled_range,
     .upsample = mdm_upsample2x,
     .groupnorm = mdm_groupnorm,
     .ws_bytes = ws_bytes,
