@@ -180,8 +180,9 @@ typedef struct {
     /* Kernel set: NULL or "auto" (default) picks the fastest this CPU runs;
      * "scalar" forces the reference kernels; "tiled" is plain C with the
      * scalar set's bits, faster where there is no SIMD (auto there, as on
-     * Cortex-M); a named set ("avx512", "neon",
-     * "neon-dotprod") that this build or CPU lacks gives MDM_ERR_UNSUPPORTED.
+     * the Cortex-M4); "helium" (MVE, Cortex-M55) gives those bits too; a
+     * named set ("avx512", "neon", "neon-dotprod", "helium") that this build
+     * or CPU lacks gives MDM_ERR_UNSUPPORTED.
      * Sets agree with "scalar" to rounding, except that the int8 paths
      * (Q8_0/Q4_0 weights on avx512 and neon-dotprod) quantize activations to
      * 8 bits per 32 values, as llama.cpp does. */
