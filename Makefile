@@ -11,6 +11,9 @@ CC      := $(CROSS)gcc
 AR      := $(CROSS)ar
 BUILD   ?= build/$(patsubst %-,%,$(CROSS))$(if $(filter none,$(PORT)),-none)
 endif
+ifeq ($(PORT),none)
+BUILD   ?= build/none
+endif
 BUILD   ?= build
 OPT     ?= -O2
 CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L
