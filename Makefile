@@ -5,6 +5,16 @@
 #                 (ONLY="test_simd cli.sh": just the tests whose path has one of those)
 #   make models   regenerate models/*.gguf from the reference checkpoint
 CC      ?= cc
+# make CROSS=aarch64-linux-gnu- (or arm-linux-gnueabihf-, arm-none-eabi-):
+# that toolchain, objects in build/aarch64-linux-gnu/ (never a host object).
+ifneq ($(CROSS),)
+CC      := $(CROSS)gcc
+AR      := $(CROSS)ar
+BUILD   ?= build/$(patsubst %-,%,$(CROSS))$(if $(filter none,$(PORT)),-none)
+endif
+ifeq ($(PORT),none)
+BUILD   ?= build/none
+endif
 BUILD   ?= build
 OPT     ?= -O2
 CSTD     = -std=c11 -D_POSIX_C_SOURCE=200809L
@@ -13,6 +23,14 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) -I. -Isrc -Iports
 LDLIBS  += -lm -pthread
 
 LIB_SRC  := $(wildcard src/*.c src/*/*.c src/*/*/*.c) $(wildcard ports/posix/*.c)
+# make PORT=none: the library alone for a bare-metal target (no heap, stdio,
+# threads or files: ports/none), without the image codecs (src/image).
+PORT    ?= posix
+ifeq ($(PORT),none)
+LIB_SRC  := $(filter-out src/image/%,$(wildcard src/*.c src/*/*.c src/*/*/*.c)) \
+            $(wildcard ports/none/*.c)
+.DEFAULT_GOAL := lib
+endif
 # OpenCL backend (src/opencl): only with make OPENCL=1, which links the Khronos
 # ICD loader (Debian: ocl-icd-opencl-dev, opencl-headers); the default build
 # compiles none of it.  Its outputs go to build/opencl unless BUILD is given.
@@ -34,7 +52,8 @@ LIB_OBJ  := $(call obj,$(LIB_SRC))
 CONV_OBJ := $(call obj,$(CONV_SRC))
 TESTS    := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-.PHONY: all run test models clean fuzz
+.PHONY: all lib run test models clean fuzz
+lib: $(BUILD)/libmdm.a
 CONV_LIB := $(if $(CONV_OBJ),$(BUILD)/libconvert.a)
 all: $(BUILD)/libmdm.a $(if $(wildcard tools/convert/main.c),$(BUILD)/mdm-convert) $(if $(MDM_SRC),$(BUILD)/mdm) $(TESTS)
 
@@ -80,6 +99,10 @@ BENCH_SRC := $(wildcard tools/bench/kernels.c tools/bench/peak.c)
 all: $(if $(BENCH_SRC),$(BUILD)/mdm-bench-kernels)
 $(BUILD)/mdm-bench-kernels: $(call obj,$(BENCH_SRC)) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+# mdm-ctx-size: context bytes per model, kernel set and task (README's table)
+all: $(if $(BENCH_SRC),$(BUILD)/mdm-ctx-size)
+$(BUILD)/mdm-ctx-size: $(call obj,tools/bench/ctx_size.c) $(BUILD)/libmdm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # The shipped model files, from the reference checkpoint (tools/reference/train.py).
 CKPT ?= models/mdm-fmnist
@@ -99,7 +122,7 @@ FUZZ_CC      ?= clang
 FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TARGETS := fuzz_gguf fuzz_json fuzz_safetensors
 # Only what the loader and the converter use, so a target builds alone.
-FUZZ_SRC     := src/status.c $(wildcard src/model/*.c) src/kernels/ref/quant.c src/sample/pcg32.c \
+FUZZ_SRC     := src/status.c src/fmt.c $(wildcard src/model/*.c) src/kernels/ref/quant.c src/sample/pcg32.c \
                 src/text/vocab_tsv.c \
                 $(wildcard ports/posix/*.c) $(CONV_SRC)
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))
@@ -120,3 +143,5 @@ $(BUILD)/mdm-eval: $(call obj,$(EVAL_SRC)) $(BUILD)/libmdm.a
 all: $(BUILD)/golden-tool
 $(BUILD)/golden-tool: $(call obj,tests/tools/golden_tool.c) $(CONV_LIB) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+# ---- firmware for two emulated Cortex-M boards: ports/cortex-m/firmware.mk ----
+include ports/cortex-m/firmware.mk

@@ -117,9 +117,22 @@ typedef struct {
     int verify_crc; /* check mdm.data_crc32 over the tensor data (default 1) */
     mdm_log_fn log; /* diagnostics of the open (default NULL: none) */
     void *log_user;
+    /* Where the model's tables (tensor and key index, vocabulary: a few tens
+     * of KB, never the tensor data) come from.  alloc NULL (default): the
+     * port's heap (malloc on POSIX; a bare-metal build has none, so there
+     * alloc must be set).  alloc returns memory aligned for any type, or
+     * NULL (the open then fails with MDM_ERR_NO_MEMORY); free may be NULL
+     * (a bump allocator over a static buffer); user is passed to both. */
+    void *(*alloc)(void *user, size_t size);
+    void (*free)(void *user, void *ptr);
+    void *alloc_user;
 } mdm_model_params;
 
 mdm_model_params mdm_model_params_init(void);
+
+/* The alignment mdm_model_open_memory needs of data (MDM_ERR_MISALIGNED
+ * otherwise): what malloc returns on any platform. */
+#define MDM_MODEL_ALIGN 8
 
 mdm_status mdm_model_open_file(const char *path, const mdm_model_params *p, mdm_model **out,
                                char *err, size_t err_len);
@@ -206,8 +219,11 @@ typedef struct {
      * mdm_ctx_create and stop in mdm_ctx_free. */
     int n_threads;
     /* Kernel set: NULL or "auto" (default) picks the fastest this CPU runs;
-     * "scalar" forces the reference kernels; a named set ("avx512", "neon",
-     * "neon-dotprod") that this build or CPU lacks gives MDM_ERR_UNSUPPORTED.
+     * "scalar" forces the reference kernels; "tiled" is plain C with the
+     * scalar set's bits, faster where there is no SIMD (auto there, as on
+     * the Cortex-M4); "helium" (MVE, Cortex-M55) gives those bits too; a
+     * named set ("avx512", "neon", "neon-dotprod", "helium") that this build
+     * or CPU lacks gives MDM_ERR_UNSUPPORTED.
      * Sets agree with "scalar" to rounding, except that the int8 paths
      * (Q8_0/Q4_0 weights on avx512 and neon-dotprod) quantize activations to
      * 8 bits per 32 values, as llama.cpp does. */

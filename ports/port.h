@@ -19,6 +19,13 @@ mdm_status mdm_port_map_file(const char *path, mdm_port_mapping *out);
 /* Harmless on a zeroed mapping. */
 void mdm_port_unmap_file(mdm_port_mapping *m);
 
+/* Memory for model tables (mdm_model_open_* without an allocator in its
+ * params) and for contexts created without a buffer.  ports/posix: malloc
+ * and free; ports/none: no heap (mdm_port_alloc returns NULL), so a
+ * bare-metal caller passes its own allocator and context buffer. */
+void *mdm_port_alloc(size_t size);
+void mdm_port_free(void *p); /* NULL is harmless */
+
 /* Threads: a pool of n - 1 workers plus the calling thread.  run() calls
  * fn(arg, i, n) once for each i in 0..n-1, i = 0 on the calling thread, and
  * returns when all n calls have returned.  A pool is used by one thread at a

@@ -162,7 +162,7 @@ static mdm_status create(const mdm_model *m, const mdm_ctx_params *p, void *buff
     void *owned = NULL;
     if (!buffer) {
         size = need;
-        if (!(buffer = owned = malloc(size)))
+        if (!(buffer = owned = mdm_port_alloc(size)))
             return mdm_err(err, len, MDM_ERR_NO_MEMORY, "%zu bytes for the context", size);
     }
     mdm_arena a;
@@ -172,20 +172,20 @@ static mdm_status create(const mdm_model *m, const mdm_ctx_params *p, void *buff
     if (st == MDM_OK && a.size - a.lo < scratch)
         st = MDM_ERR_BUFFER_TOO_SMALL;
     if (st != MDM_OK) {
-        free(owned);
+        mdm_port_free(owned);
         if (st == MDM_ERR_BUFFER_TOO_SMALL)
             return mdm_err(err, len, st, "%zu bytes, the context needs %zu (mdm_ctx_size)", size,
                            need);
         return mdm_err(err, len, st, "setting up the context");
     }
     if (p->n_threads > 1 && (st = mdm_port_pool_create(p->n_threads, &ctx->ex.pool)) != MDM_OK) {
-        free(owned);
+        mdm_port_free(owned);
         return mdm_err(err, len, st, "starting %d threads (this port has %s)", p->n_threads,
                        st == MDM_ERR_UNSUPPORTED ? "none" : "too few");
     }
     if ((st = mdm_device_attach(ctx, p)) != MDM_OK) {
         mdm_port_pool_free(ctx->ex.pool);
-        free(owned);
+        mdm_port_free(owned);
         return st;
     }
     ctx->arena = a;
@@ -243,7 +243,7 @@ void mdm_ctx_free(mdm_ctx *ctx) {
         return;
     mdm_device_detach(ctx);
     mdm_port_pool_free(ctx->ex.pool);
-    free(ctx->owned); /* the context itself lives in that buffer */
+    mdm_port_free(ctx->owned); /* the context itself lives in that buffer */
 }
 
 const char *mdm_ctx_kernels(const mdm_ctx *ctx) { return ctx ? ctx->ex.k->name : ""; }

@@ -4,7 +4,7 @@
  * holds, and gives it back before returning. */
 #include "context.h"
 #include "device.h"
-#include "image/image.h"
+#include "pixels.h"
 #include <math.h>
 #include <string.h>
 

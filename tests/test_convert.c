@@ -67,7 +67,7 @@ static void round_trip(const char *preset, mdm_type type) {
         CHECK(src.fill(&src, &specs[i], x, c, err, sizeof err) == MDM_OK);
         CHECKF(v->type == mdm_arch_pick_type(&specs[i], type), "%s: type %d", specs[i].name,
                v->type);
-        CHECK(((uintptr_t)v->data % 16) == 0);
+        CHECK(((uintptr_t)v->data % MDM_MODEL_ALIGN) == 0);
         quantized += v->type == type;
         mdm_dequantize_row(v->type, v->data, y, c);
         CHECKF(within(v->type, x, y, c), "%s (%s) exceeds its bound", specs[i].name,

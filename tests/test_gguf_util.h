@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Writes preset into a malloc'ed buffer (16-byte aligned, as malloc gives). */
+/* Writes preset into a malloc'ed buffer (MDM_MODEL_ALIGN-byte aligned, as malloc gives). */
 static mdm_status build_model(const char *preset, uint64_t seed, mdm_type type,
                               void (*edit)(cv_source *, mdm_tensor_spec *, size_t *),
                               uint8_t **out, size_t *size) {

@@ -57,6 +57,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "mdm_rt.h"
+#include "pixels.h"
 
 typedef struct {
     int w, h, channels;
@@ -102,8 +103,7 @@ mdm_status mdm_image_resize(const mdm_image *src, int w, int h, mdm_image_fit fi
 mdm_status mdm_image_prepare(const mdm_image *src, int w, int h, int channels, mdm_image_fit fit,
                              mdm_image *out);
 
-void mdm_image_bytes_to_floats(const uint8_t *src, size_t n, float *dst);
-void mdm_image_floats_to_bytes(const float *src, size_t n, uint8_t *dst);
+/* mdm_image_bytes_to_floats, mdm_image_floats_to_bytes: src/pixels.h */
 /* Planar (C, H, W) floats in [-1, 1]; n must be w*h*channels. */
 mdm_status mdm_image_to_planar(const mdm_image *img, float *dst, size_t n);
 mdm_status mdm_image_from_planar(const float *src, int w, int h, int channels, mdm_image *out);

@@ -42,9 +42,13 @@ static int has_avx2(void) {
 #endif
 
 int mdm_kernels_available(const mdm_kernels **out, int max) {
-    const mdm_kernels *all[4];
+    const mdm_kernels *all[8];
     int n = 0;
     all[n++] = &mdm_kernels_scalar;
+    all[n++] = &mdm_kernels_tiled; /* auto where there is no SIMD set */
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+    all[n++] = &mdm_kernels_helium;
+#endif
 #if defined(__x86_64__)
     if (has_avx2())
         all[n++] = &mdm_kernels_avx2;
@@ -60,8 +64,8 @@ int mdm_kernels_available(const mdm_kernels **out, int max) {
 }
 
 const mdm_kernels *mdm_kernels_select(const char *name) {
-    const mdm_kernels *all[4];
-    int n = mdm_kernels_available(all, 4);
+    const mdm_kernels *all[8];
+    int n = mdm_kernels_available(all, 8);
     if (!name || strcmp(name, "auto") == 0)
         return all[n - 1];
     for (int i = 0; i < n; i++)

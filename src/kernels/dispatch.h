@@ -36,6 +36,9 @@ typedef struct {
     void (*upsample)(float *y, const float *x, int c, int h, int w);
     void (*groupnorm)(float *y, const float *x, const float *gamma, const float *beta, int c,
                       int hw, int groups, float eps);
+    /* Bytes of one thread's workspace for these shapes; NULL: what
+     * mdm_kernels_ws_bytes says (enough for every set). */
+    size_t (*ws_bytes)(int T, int K, int conv_k, int conv_co, int N);
 } mdm_kernels;
 
 /* Bytes of workspace one thread needs for matmuls of up to T tokens by K
@@ -71,6 +74,17 @@ void mdm_conv2d_ref_range(float *y, const float *x, const mdm_tensor *w, const f
 
 /* The sets, for dispatch.c and the tests. */
 extern const mdm_kernels mdm_kernels_scalar;
+/* Plain C with the scalar set's bits, faster on cores without SIMD (tiled.c). */
+extern const mdm_kernels mdm_kernels_tiled;
+void mdm_conv2d_tiled_range(float *y, const float *x, const mdm_tensor *w, const float *b, int ci,
+                            int co, int h, int w_, int stride, void *ws, int oy0, int oy1);
+/* One output of the reference 3x3 convolution (k: the dequantized row). */
+float mdm_conv2d_ref_one(const float *x, const float *k, float bias, int ci, int h, int w,
+                         int stride, int oy, int ox);
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
+/* Helium (MVE) with the scalar set's bits (arm/helium.c). */
+extern const mdm_kernels mdm_kernels_helium;
+#endif
 #if defined(__x86_64__)
 extern const mdm_kernels mdm_kernels_avx2;
 extern const mdm_kernels mdm_kernels_avx512;

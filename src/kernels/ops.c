@@ -33,7 +33,8 @@ void mdm_exec_carve(mdm_arena *a, const mdm_model *m, const mdm_kernels *k, int 
     memset(ex, 0, sizeof *ex);
     ex->k = k;
     ex->n_threads = n_threads;
-    ex->ws_stride = mdm_kernels_ws_bytes(T, K, ck, co, N);
+    ex->ws_stride = k->ws_bytes ? k->ws_bytes(T, K, ck, co, N)
+                                : mdm_kernels_ws_bytes(T, K, ck, co, N);
     ex->ws = mdm_arena_persist(a, ex->ws_stride * (size_t)n_threads);
     ex->min_parallel_work = MDM_MIN_PARALLEL_WORK;
 }
@@ -208,6 +209,7 @@ typedef struct {
     int ci, co, h, wd, stride, groups;
     float eps;
     int op; /* 0 conv2d, 1 upsample, 2 groupnorm */
+    int oy0, oy1; /* conv2d: the output rows to compute */
 } vae_args;
 
 static void vae_task(void *v, int i, int n) {
@@ -216,8 +218,8 @@ static void vae_task(void *v, int i, int n) {
     const size_t hw = (size_t)a->h * a->wd;
     int lo, hi;
     if (a->op == 0) { /* output rows: each thread builds the patches of its own rows */
-        const int oh = (a->h - 1) / a->stride + 1;
-        share(oh, 1, i, n, &lo, &hi);
+        share(a->oy1 - a->oy0, 1, i, n, &lo, &hi);
+        lo += a->oy0, hi += a->oy0;
         if (hi > lo)
             k->conv2d(a->y, a->x, a->w, a->b, a->ci, a->co, a->h, a->wd, a->stride,
                       ws_of(a->ex, i), lo, hi);
@@ -241,10 +243,20 @@ void mdm_op_conv2d_3x3(const mdm_exec *ex, float *y, const float *x, const mdm_t
         mdm_conv2d_3x3(y, x, w, b, ci, co, h, w_, stride, scratch);
         return;
     }
+    mdm_op_conv2d_3x3_rows(ex, y, x, w, b, ci, co, h, w_, stride, scratch, 0,
+                           (h - 1) / stride + 1);
+}
+
+void mdm_op_conv2d_3x3_rows(const mdm_exec *ex, float *y, const float *x, const mdm_tensor *w,
+                            const float *b, int ci, int co, int h, int w_, int stride,
+                            float *scratch, int oy0, int oy1) {
+    if (!ex) {
+        mdm_conv2d_ref_range(y, x, w, b, ci, co, h, w_, stride, scratch, oy0, oy1);
+        return;
+    }
     vae_args a = {.ex = ex, .y = y, .x = x, .w = w, .b = b, .ci = ci, .co = co, .h = h, .wd = w_,
-                  .stride = stride, .op = 0};
-    const int oh = (h - 1) / stride + 1;
-    run(ex, vae_task, &a, oh, 9.0 * ci * co * oh * ((w_ - 1) / stride + 1));
+                  .stride = stride, .op = 0, .oy0 = oy0, .oy1 = oy1};
+    run(ex, vae_task, &a, oy1 - oy0, 9.0 * ci * co * (oy1 - oy0) * ((w_ - 1) / stride + 1));
 }
 
 void mdm_op_upsample2x(const mdm_exec *ex, float *y, const float *x, int c, int h, int w) {

@@ -48,6 +48,10 @@ void mdm_op_silu(const mdm_exec *ex, float *x, size_t n);
 void mdm_op_softplus(const mdm_exec *ex, float *x, size_t n);
 void mdm_op_conv2d_3x3(const mdm_exec *ex, float *y, const float *x, const mdm_tensor *w,
                        const float *b, int ci, int co, int h, int w_, int stride, float *scratch);
+/* Output rows [oy0, oy1) only, in the layout of the whole output. */
+void mdm_op_conv2d_3x3_rows(const mdm_exec *ex, float *y, const float *x, const mdm_tensor *w,
+                            const float *b, int ci, int co, int h, int w_, int stride,
+                            float *scratch, int oy0, int oy1);
 void mdm_op_upsample2x(const mdm_exec *ex, float *y, const float *x, int c, int h, int w);
 void mdm_op_groupnorm(const mdm_exec *ex, float *y, const float *x, const float *gamma,
                       const float *beta, int c, int hw, int groups, float eps);

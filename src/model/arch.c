@@ -5,8 +5,8 @@
 #include "model/errmsg.h"
 #include <math.h>
 #include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include "fmt.h"
+#include "port.h"
 #include <string.h>
 
 static mdm_status range(int v, int lo, int hi, const char *key, char *err, size_t len) {
@@ -61,10 +61,11 @@ mdm_status mdm_hparams_finish(mdm_hparams *hp, char *err, size_t len) {
     return MDM_OK;
 }
 
+/* Specs go to a callback one at a time, so the loader binds each as it is
+ * made and needs no list in memory. */
 typedef struct {
-    mdm_tensor_spec *v;
-    size_t n, cap;
-    int oom;
+    void (*emit)(void *user, const mdm_tensor_spec *s);
+    void *user;
 } list;
 
 static void add(list *l, mdm_tensor *slot, mdm_tclass c, int64_t ne0, int64_t ne1, int64_t ne2,
@@ -72,23 +73,11 @@ static void add(list *l, mdm_tensor *slot, mdm_tclass c, int64_t ne0, int64_t ne
 
 static void add(list *l, mdm_tensor *slot, mdm_tclass c, int64_t ne0, int64_t ne1, int64_t ne2,
                 const char *fmt, ...) {
-    if (l->oom)
-        return;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? 2 * l->cap : 64;
-        mdm_tensor_spec *v = realloc(l->v, cap * sizeof *v);
-        if (!v) {
-            l->oom = 1;
-            return;
-        }
-        l->v = v;
-        l->cap = cap;
-    }
-    mdm_tensor_spec *s = &l->v[l->n++];
+    mdm_tensor_spec spec, *s = &spec;
     memset(s, 0, sizeof *s);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(s->name, sizeof s->name, fmt, ap);
+    mdm_vfmt(s->name, sizeof s->name, fmt, ap);
     va_end(ap);
     s->ne[0] = ne0;
     s->ne[1] = ne1;
@@ -100,6 +89,7 @@ static void add(list *l, mdm_tensor *slot, mdm_tclass c, int64_t ne0, int64_t ne
             s->ne[i] = 1;
     s->tclass = c;
     s->slot = slot;
+    l->emit(l->user, s);
 }
 
 #define F MDM_TCLASS_F32
@@ -149,10 +139,11 @@ static void add_vae(list *l, mdm_vae_stack *v, const char *which) {
     }
 }
 
-mdm_status mdm_arch_tensors(mdm_model *m, mdm_tensor_spec **out, size_t *n) {
+void mdm_arch_each_tensor(mdm_model *m, void (*emit)(void *user, const mdm_tensor_spec *s),
+                          void *user) {
     const mdm_hparams *hp = &m->hp;
     int64_t d = hp->d_model, v1 = (int64_t)hp->vocab_size + 1, pd = hp->patch_dim;
-    list l = {0};
+    list l = {emit, user};
     add(&l, &m->embed_image_w, F, pd, d, 0, "embed.image.weight");
     add(&l, &m->embed_image_b, F, d, 0, 0, "embed.image.bias");
     add(&l, &m->image_pos, F, d, hp->n_image_tokens, 0, "embed.image_pos");
@@ -170,12 +161,29 @@ mdm_status mdm_arch_tensors(mdm_model *m, mdm_tensor_spec **out, size_t *n) {
     add(&l, &m->head_text_b, F, v1, 0, 0, "head.text.bias");
     add_vae(&l, &m->vae_enc, "encoder");
     add_vae(&l, &m->vae_dec, "decoder");
-    if (l.oom) {
-        free(l.v);
+}
+
+typedef struct {
+    mdm_tensor_spec *v; /* NULL: only count */
+    size_t n;
+} spec_array;
+
+static void collect(void *user, const mdm_tensor_spec *s) {
+    spec_array *a = user;
+    if (a->v)
+        a->v[a->n] = *s;
+    a->n++;
+}
+
+mdm_status mdm_arch_tensors(mdm_model *m, mdm_tensor_spec **out, size_t *n) {
+    spec_array a = {NULL, 0};
+    mdm_arch_each_tensor(m, collect, &a); /* count, then fill */
+    if (!(a.v = mdm_port_alloc((a.n + 1) * sizeof *a.v))) /* + room to add one (tests edit lists) */
         return MDM_ERR_NO_MEMORY;
-    }
-    *out = l.v;
-    *n = l.n;
+    a.n = 0;
+    mdm_arch_each_tensor(m, collect, &a);
+    *out = a.v;
+    *n = a.n;
     return MDM_OK;
 }
 

@@ -37,9 +37,13 @@ typedef struct {
     mdm_tensor *slot; /* where the binding stores the view */
 } mdm_tensor_spec;
 
-/* Every tensor of the model in file order.  m->hp (finished), m->vae_enc,
- * m->vae_dec and m->layers (n_layer entries) must be set; slots point into
- * m.  *out is malloc'ed.  MDM_ERR_NO_MEMORY or MDM_OK. */
+/* Every tensor of the model in file order, each passed to emit (the spec is
+ * a temporary).  m->hp (finished), m->vae_enc, m->vae_dec and m->layers
+ * (n_layer entries) must be set; slots point into m. */
+void mdm_arch_each_tensor(mdm_model *m, void (*emit)(void *user, const mdm_tensor_spec *s),
+                          void *user);
+/* The same list as an array from mdm_port_alloc (malloc on POSIX; free it
+ * with mdm_port_free or free), with room for one more entry.  MDM_ERR_NO_MEMORY or MDM_OK. */
 mdm_status mdm_arch_tensors(mdm_model *m, mdm_tensor_spec **out, size_t *n);
 
 int mdm_arch_type_allowed(const mdm_tensor_spec *s, mdm_type t);

@@ -4,15 +4,14 @@
 #include "model/arch.h"
 #include "model/errmsg.h"
 #include "model/loader.h"
-#include <stdio.h>
-#include <stdlib.h>
+#include "fmt.h"
 
 static void shape_str(char *buf, size_t len, int n_dims, const int64_t *ne) {
-    int k = snprintf(buf, len, "{");
+    int k = mdm_fmt(buf, len, "{");
     for (int i = 0; i < n_dims && k > 0 && (size_t)k < len; i++)
-        k += snprintf(buf + k, len - (size_t)k, i ? ", %lld" : "%lld", (long long)ne[i]);
+        k += mdm_fmt(buf + k, len - (size_t)k, i ? ", %lld" : "%lld", (long long)ne[i]);
     if (k > 0 && (size_t)k < len)
-        snprintf(buf + k, len - (size_t)k, "}");
+        mdm_fmt(buf + k, len - (size_t)k, "}");
 }
 
 static mdm_status bind_one(const mdm_gguf *g, const mdm_tensor_spec *s, unsigned char *used,
@@ -48,21 +47,32 @@ static mdm_status bind_one(const mdm_gguf *g, const mdm_tensor_spec *s, unsigned
     return MDM_OK;
 }
 
+typedef struct {
+    const mdm_gguf *g;
+    unsigned char *used;
+    char *err;
+    size_t len;
+    mdm_status st; /* the first failure; later specs are skipped */
+} binder;
+
+static void bind_next(void *user, const mdm_tensor_spec *s) {
+    binder *b = user;
+    if (b->st == MDM_OK)
+        b->st = bind_one(b->g, s, b->used, b->err, b->len);
+}
+
 mdm_status mdm_bind_tensors(const mdm_gguf *g, mdm_model *m, char *err, size_t len) {
-    m->layers = calloc((size_t)m->hp.n_layer, sizeof *m->layers);
-    unsigned char *used = calloc((size_t)g->n_tensors + 1, 1);
-    mdm_tensor_spec *specs = NULL;
-    size_t n = 0;
-    mdm_status st = (m->layers && used) ? mdm_arch_tensors(m, &specs, &n) : MDM_ERR_NO_MEMORY;
-    if (st == MDM_ERR_NO_MEMORY)
-        mdm_err(err, len, st, "binding tensors");
-    for (size_t i = 0; st == MDM_OK && i < n; i++)
-        st = bind_one(g, &specs[i], used, err, len);
-    for (uint64_t i = 0; st == MDM_OK && i < g->n_tensors; i++)
+    m->layers = mdm_alloc_zero(&m->al, (size_t)m->hp.n_layer, sizeof *m->layers);
+    unsigned char *used = m->layers ? mdm_alloc_zero(&m->al, (size_t)g->n_tensors + 1, 1) : NULL;
+    binder b = {g, used, err, len, MDM_OK};
+    if (!used)
+        b.st = mdm_err(err, len, MDM_ERR_NO_MEMORY, "binding tensors");
+    else
+        mdm_arch_each_tensor(m, bind_next, &b);
+    for (uint64_t i = 0; b.st == MDM_OK && i < g->n_tensors; i++)
         if (!used[i])
-            st = mdm_err(err, len, MDM_ERR_BAD_TENSOR_NAME, "%s is not a tensor of this model",
-                         g->tensors[i].name);
-    free(specs);
-    free(used);
-    return st;
+            b.st = mdm_err(err, len, MDM_ERR_BAD_TENSOR_NAME, "%s is not a tensor of this model",
+                           g->tensors[i].name);
+    mdm_free(&m->al, used);
+    return b.st;
 }

@@ -1,17 +1,17 @@
 /* Error messages: the status text, then what exactly was wrong. */
 #include "model/errmsg.h"
 #include <stdarg.h>
-#include <stdio.h>
+#include "fmt.h"
 
 mdm_status mdm_err(char *err, size_t len, mdm_status status, const char *fmt, ...) {
     if (!err || len == 0)
         return status;
-    int k = snprintf(err, len, "%s: ", mdm_strerror(status));
+    int k = mdm_fmt(err, len, "%s: ", mdm_strerror(status));
     if (k < 0 || (size_t)k >= len)
         return status;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err + k, len - (size_t)k, fmt, ap);
+    mdm_vfmt(err + k, len - (size_t)k, fmt, ap);
     va_end(ap);
     return status;
 }

@@ -2,13 +2,10 @@
 #ifndef MDM_MODEL_ERRMSG_H
 #define MDM_MODEL_ERRMSG_H
 #include "mdm_rt.h"
+#include <inttypes.h> /* PRIu32 etc.: uint32_t is long on newlib */
 #include <stddef.h>
-
-#if defined(__GNUC__)
-#define MDM_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define MDM_PRINTF(a, b)
-#endif
+#include "fmt.h"
+#define MDM_PRINTF(a, b) MDM_FMT_CHECK(a, b)
 
 /* Writes "<status message>: <formatted detail>" into err (may be NULL) and
  * returns status, so that callers can `return mdm_err(...)`. */

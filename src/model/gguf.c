@@ -4,7 +4,8 @@
 #include "model/gguf.h"
 #include "kernels/quant.h"
 #include "model/errmsg.h"
-#include <stdlib.h>
+#include <inttypes.h>
+#include <stdlib.h> /* qsort */
 #include <string.h>
 
 uint32_t mdm_gguf_rd_u32(const uint8_t *p) {
@@ -101,7 +102,7 @@ static mdm_status rd_value(cursor *c, mdm_gguf_kv *kv, const char *key) {
             return st;
         es = scalar_size(kv->arr_type);
         if (!es && kv->arr_type != MDM_GGUF_STRING) /* nested arrays are not used */
-            return mdm_err(c->err, c->err_len, MDM_ERR_BAD_ARRAY, "%s: element type %u", key,
+            return mdm_err(c->err, c->err_len, MDM_ERR_BAD_ARRAY, "%s: element type %" PRIu32, key,
                            kv->arr_type);
         if (kv->arr_n > MDM_GGUF_MAX_ARRAY)
             return mdm_err(c->err, c->err_len, MDM_ERR_BAD_ARRAY, "%s: %llu elements", key,
@@ -119,7 +120,7 @@ static mdm_status rd_value(cursor *c, mdm_gguf_kv *kv, const char *key) {
                     return st;
         }
     } else {
-        return mdm_err(c->err, c->err_len, MDM_ERR_BAD_KEY_TYPE, "%s: value type %u", key,
+        return mdm_err(c->err, c->err_len, MDM_ERR_BAD_KEY_TYPE, "%s: value type %" PRIu32, key,
                        kv->type);
     }
     kv->val_bytes = c->pos - start;
@@ -148,9 +149,9 @@ static mdm_status parse_kvs(cursor *c, mdm_gguf *g) {
         return mdm_err(c->err, c->err_len, MDM_ERR_TRUNCATED, "%llu key-value pairs",
                        (unsigned long long)g->n_kv);
     size_t nkv = (size_t)g->n_kv ? (size_t)g->n_kv : 1;
-    g->kv = calloc(nkv, sizeof *g->kv);
-    const char **raw = calloc(nkv, sizeof *raw);
-    size_t *raw_len = calloc(nkv, sizeof *raw_len);
+    g->kv = mdm_alloc_zero(&g->al, nkv, sizeof *g->kv);
+    const char **raw = mdm_alloc_zero(&g->al, nkv, sizeof *raw);
+    size_t *raw_len = mdm_alloc_zero(&g->al, nkv, sizeof *raw_len);
     mdm_status st = (g->kv && raw && raw_len) ? MDM_OK : MDM_ERR_NO_MEMORY;
     size_t store = 0;
     for (uint64_t i = 0; st == MDM_OK && i < g->n_kv; i++) {
@@ -169,7 +170,7 @@ static mdm_status parse_kvs(cursor *c, mdm_gguf *g) {
         if ((st = rd_u32(c, &g->kv[i].type, key)) == MDM_OK)
             st = rd_value(c, &g->kv[i], key);
     }
-    if (st == MDM_OK && !(g->key_store = malloc(store ? store : 1)))
+    if (st == MDM_OK && !(g->key_store = mdm_alloc(&g->al, store)))
         st = MDM_ERR_NO_MEMORY;
     for (size_t i = 0, off = 0; st == MDM_OK && i < (size_t)g->n_kv; i++) {
         memcpy(g->key_store + off, raw[i], raw_len[i]);
@@ -177,16 +178,16 @@ static mdm_status parse_kvs(cursor *c, mdm_gguf *g) {
         g->kv[i].key = g->key_store + off;
         off += raw_len[i] + 1;
     }
-    free(raw);
-    free(raw_len);
+    mdm_free(&g->al, raw_len);
+    mdm_free(&g->al, raw);
     return st;
 }
 
 static mdm_status check_unique_keys(cursor *c, mdm_gguf *g) {
-    const mdm_gguf_kv **by = malloc((g->n_kv ? g->n_kv : 1) * sizeof *by);
-    g->kv_sorted = malloc((g->n_kv ? g->n_kv : 1) * sizeof *g->kv_sorted);
+    g->kv_sorted = mdm_alloc_zero(&g->al, (size_t)g->n_kv, sizeof *g->kv_sorted);
+    const mdm_gguf_kv **by = mdm_alloc_zero(&g->al, (size_t)g->n_kv, sizeof *by);
     if (!by || !g->kv_sorted) {
-        free(by);
+        mdm_free(&g->al, by);
         return MDM_ERR_NO_MEMORY;
     }
     for (uint64_t i = 0; i < g->n_kv; i++)
@@ -201,7 +202,7 @@ static mdm_status check_unique_keys(cursor *c, mdm_gguf *g) {
             st = mdm_err(c->err, c->err_len, MDM_ERR_DUPLICATE_KEY, "%s", key);
         }
     }
-    free(by);
+    mdm_free(&g->al, by);
     return st;
 }
 
@@ -211,11 +212,11 @@ static mdm_status read_alignment(cursor *c, mdm_gguf *g) {
     if (!kv)
         return MDM_OK;
     if (kv->type != MDM_GGUF_UINT32)
-        return mdm_err(c->err, c->err_len, MDM_ERR_BAD_KEY_TYPE, "general.alignment: type %u",
-                       kv->type);
+        return mdm_err(c->err, c->err_len, MDM_ERR_BAD_KEY_TYPE,
+                       "general.alignment: type %" PRIu32, kv->type);
     uint32_t a = mdm_gguf_rd_u32(kv->val);
     if (a < MDM_GGUF_MIN_ALIGNMENT || a > MDM_GGUF_MAX_ALIGNMENT || (a & (a - 1)))
-        return mdm_err(c->err, c->err_len, MDM_ERR_BAD_ALIGNMENT, "general.alignment = %u", a);
+        return mdm_err(c->err, c->err_len, MDM_ERR_BAD_ALIGNMENT, "general.alignment = %" PRIu32, a);
     g->alignment = a;
     return MDM_OK;
 }
@@ -236,14 +237,16 @@ static mdm_status parse_tensor_info(cursor *c, mdm_gguf_tensor *t, uint64_t inde
     if ((st = rd_u32(c, &t->n_dims, t->name)) != MDM_OK)
         return st;
     if (t->n_dims < 1 || t->n_dims > MDM_GGUF_MAX_DIMS)
-        return mdm_err(c->err, c->err_len, MDM_ERR_BAD_SHAPE, "%s: %u dims", t->name, t->n_dims);
+        return mdm_err(c->err, c->err_len, MDM_ERR_BAD_SHAPE, "%s: %" PRIu32 " dims", t->name,
+                       t->n_dims);
     uint64_t count = 1;
     for (uint32_t d = 0; d < MDM_GGUF_MAX_DIMS; d++) {
         uint64_t ne = 1;
         if (d < t->n_dims && (st = rd_u64(c, &ne, t->name)) != MDM_OK)
             return st;
         if (ne == 0)
-            return mdm_err(c->err, c->err_len, MDM_ERR_BAD_SHAPE, "%s: dim %u is 0", t->name, d);
+            return mdm_err(c->err, c->err_len, MDM_ERR_BAD_SHAPE, "%s: dim %" PRIu32 " is 0", t->name,
+                           d);
         if (ne > (uint64_t)INT64_MAX || count > (uint64_t)INT64_MAX / ne)
             return mdm_err(c->err, c->err_len, MDM_ERR_OVERFLOW, "%s: element count", t->name);
         count *= ne;
@@ -252,7 +255,7 @@ static mdm_status parse_tensor_info(cursor *c, mdm_gguf_tensor *t, uint64_t inde
     if ((st = rd_u32(c, &t->type, t->name)) != MDM_OK || (st = rd_u64(c, &t->offset, t->name)))
         return st;
     if (!mdm_type_is_valid(t->type))
-        return mdm_err(c->err, c->err_len, MDM_ERR_BAD_TENSOR_TYPE, "%s: type %u", t->name,
+        return mdm_err(c->err, c->err_len, MDM_ERR_BAD_TENSOR_TYPE, "%s: type %" PRIu32, t->name,
                        t->type);
     int quant = t->type == MDM_TYPE_Q4_0 || t->type == MDM_TYPE_Q8_0;
     if (quant && t->ne[0] % MDM_QK != 0)
@@ -272,7 +275,7 @@ static mdm_status parse_tensors(cursor *c, mdm_gguf *g) {
     if (g->n_tensors > left(c) / 33)
         return mdm_err(c->err, c->err_len, MDM_ERR_TRUNCATED, "%llu tensor infos",
                        (unsigned long long)g->n_tensors);
-    g->tensors = calloc(g->n_tensors ? g->n_tensors : 1, sizeof *g->tensors);
+    g->tensors = mdm_alloc_zero(&g->al, (size_t)g->n_tensors, sizeof *g->tensors);
     if (!g->tensors)
         return MDM_ERR_NO_MEMORY;
     for (uint64_t i = 0; i < g->n_tensors; i++) {
@@ -301,10 +304,10 @@ static mdm_status check_tensors(cursor *c, mdm_gguf *g) {
                            (unsigned long long)g->data_size);
         t->data = g->base + g->data_offset + t->offset;
     }
-    const mdm_gguf_tensor **by = malloc((n ? n : 1) * sizeof *by);
-    g->tensor_sorted = malloc((n ? n : 1) * sizeof *g->tensor_sorted);
+    g->tensor_sorted = mdm_alloc_zero(&g->al, n, sizeof *g->tensor_sorted);
+    const mdm_gguf_tensor **by = mdm_alloc_zero(&g->al, n, sizeof *by);
     if (!by || !g->tensor_sorted) {
-        free(by);
+        mdm_free(&g->al, by);
         return MDM_ERR_NO_MEMORY;
     }
     mdm_status st = MDM_OK;
@@ -321,7 +324,7 @@ static mdm_status check_tensors(cursor *c, mdm_gguf *g) {
         if (i && st == MDM_OK && strcmp(by[i]->name, by[i - 1]->name) == 0)
             st = mdm_err(c->err, c->err_len, MDM_ERR_DUPLICATE_TENSOR, "%s", by[i]->name);
     }
-    free(by);
+    mdm_free(&g->al, by);
     return st;
 }
 
@@ -335,7 +338,7 @@ static mdm_status parse(cursor *c, mdm_gguf *g) {
     if ((st = rd_u32(c, &g->version, "version")) != MDM_OK)
         return st;
     if (g->version != MDM_GGUF_VERSION)
-        return mdm_err(c->err, c->err_len, MDM_ERR_BAD_VERSION, "version %u (need 3)", g->version);
+        return mdm_err(c->err, c->err_len, MDM_ERR_BAD_VERSION, "version %" PRIu32 " (need 3)", g->version);
     if ((st = rd_u64(c, &g->n_tensors, "tensor count")) != MDM_OK ||
         (st = rd_u64(c, &g->n_kv, "key-value count")) != MDM_OK)
         return st;
@@ -354,7 +357,14 @@ static mdm_status parse(cursor *c, mdm_gguf *g) {
 }
 
 mdm_status mdm_gguf_open(mdm_gguf *g, const void *data, size_t size, char *err, size_t err_len) {
+    return mdm_gguf_open_with(g, NULL, data, size, err, err_len);
+}
+
+mdm_status mdm_gguf_open_with(mdm_gguf *g, const mdm_allocator *al, const void *data, size_t size,
+                              char *err, size_t err_len) {
     memset(g, 0, sizeof *g);
+    if (al)
+        g->al = *al;
     if (!data && size)
         return MDM_ERR_INVALID_ARG;
     if (err && err_len)
@@ -373,10 +383,12 @@ mdm_status mdm_gguf_open(mdm_gguf *g, const void *data, size_t size, char *err, 
 void mdm_gguf_close(mdm_gguf *g) {
     if (!g)
         return;
-    free(g->kv);
-    free(g->tensors);
-    free(g->kv_sorted);
-    free(g->tensor_sorted);
-    free(g->key_store);
+    mdm_allocator al = g->al;
+    mdm_free(&al, g->key_store); /* newest first, for a stack-like allocator */
+    mdm_free(&al, g->tensor_sorted);
+    mdm_free(&al, g->tensors);
+    mdm_free(&al, g->kv_sorted);
+    mdm_free(&al, g->kv);
     memset(g, 0, sizeof *g);
+    g->al = al;
 }

@@ -15,6 +15,7 @@
 #ifndef MDM_MODEL_GGUF_H
 #define MDM_MODEL_GGUF_H
 #include "mdm_rt.h"
+#include "model/alloc.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,10 +70,14 @@ typedef struct mdm_gguf {
     uint32_t alignment;
     uint64_t data_offset; /* start of the tensor data section */
     uint64_t data_size;   /* size - data_offset */
+    mdm_allocator al;     /* the tables above come from here */
 } mdm_gguf;
 
 /* On failure g is left empty and err names the key or tensor. */
 mdm_status mdm_gguf_open(mdm_gguf *g, const void *data, size_t size, char *err, size_t err_len);
+/* The same with the tables from al (NULL: the port's heap). */
+mdm_status mdm_gguf_open_with(mdm_gguf *g, const mdm_allocator *al, const void *data, size_t size,
+                              char *err, size_t err_len);
 void mdm_gguf_close(mdm_gguf *g);
 
 const mdm_gguf_kv *mdm_gguf_find_kv(const mdm_gguf *g, const char *key);

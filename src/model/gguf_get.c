@@ -42,7 +42,7 @@ static mdm_status get(const mdm_gguf *g, const char *key, uint32_t type, const m
     if (!*kv)
         return mdm_err(err, len, MDM_ERR_MISSING_KEY, "%s", key);
     if ((*kv)->type != type)
-        return mdm_err(err, len, MDM_ERR_BAD_KEY_TYPE, "%s: type %u, need %u", key, (*kv)->type,
+        return mdm_err(err, len, MDM_ERR_BAD_KEY_TYPE, "%s: type %" PRIu32 ", need %" PRIu32, key, (*kv)->type,
                        type);
     return MDM_OK;
 }
@@ -80,7 +80,7 @@ mdm_status mdm_gguf_get_arr(const mdm_gguf *g, const char *key, uint32_t elem_ty
                             const mdm_gguf_kv **kv, char *err, size_t len) {
     mdm_status st = get(g, key, MDM_GGUF_ARRAY, kv, err, len);
     if (st == MDM_OK && (*kv)->arr_type != elem_type)
-        return mdm_err(err, len, MDM_ERR_BAD_KEY_TYPE, "%s: array of type %u, need %u", key,
+        return mdm_err(err, len, MDM_ERR_BAD_KEY_TYPE, "%s: array of type %" PRIu32 ", need %" PRIu32, key,
                        (*kv)->arr_type, elem_type);
     return st;
 }

@@ -11,7 +11,7 @@ static mdm_status get_int(const mdm_gguf *g, const char *key, int *out, char *er
     uint32_t v;
     mdm_status st = mdm_gguf_get_u32(g, key, &v, err, len);
     if (st == MDM_OK && v > INT_MAX)
-        return mdm_err(err, len, MDM_ERR_BAD_VALUE, "%s = %u", key, v);
+        return mdm_err(err, len, MDM_ERR_BAD_VALUE, "%s = %" PRIu32, key, v);
     *out = (int)v;
     return st;
 }
@@ -56,12 +56,12 @@ mdm_status mdm_read_hparams(const mdm_gguf *g, mdm_model *m, char *err, size_t l
     if ((st = mdm_gguf_get_u32(g, "mdm.format_version", &version, err, len)))
         return st;
     if (version != MDM_FORMAT_VERSION)
-        return mdm_err(err, len, MDM_ERR_BAD_FORMAT_VERSION, "mdm.format_version = %u (need %d)",
+        return mdm_err(err, len, MDM_ERR_BAD_FORMAT_VERSION, "mdm.format_version = %" PRIu32 " (need %d)",
                        version, MDM_FORMAT_VERSION);
     if ((st = mdm_gguf_get_u32(g, "general.file_type", &m->file_type, err, len)))
         return st;
     if (m->file_type != 0 && m->file_type != 1 && m->file_type != 2 && m->file_type != 7)
-        return mdm_err(err, len, MDM_ERR_BAD_VALUE, "general.file_type = %u", m->file_type);
+        return mdm_err(err, len, MDM_ERR_BAD_VALUE, "general.file_type = %" PRIu32, m->file_type);
     for (size_t i = 0; i < MDM_N_HPARAM_INTS; i++) {
         const mdm_hparam_int *k = &mdm_hparam_ints[i];
         if ((st = get_int(g, k->key, (int *)((char *)hp + k->off), err, len)))

@@ -9,10 +9,11 @@
 #ifndef MDM_MODEL_MODEL_H
 #define MDM_MODEL_MODEL_H
 #include "kernels/quant.h"
+#include "model/alloc.h"
 #include "mdm_rt.h"
 
 typedef struct {
-    const void *data; /* into the file or buffer; at least 16-byte aligned */
+    const void *data; /* into the file or buffer; at least MDM_MODEL_ALIGN-byte aligned */
     mdm_type type;
     int64_t ne[4];    /* unused dims are 1 */
     int n_dims;
@@ -118,6 +119,7 @@ struct mdm_model {
     struct mdm_gguf *gguf;
     void *mapping;     /* non-NULL when opened from a file */
     int crc_state;     /* MDM_CRC_* in mdm_rt.h */
+    mdm_allocator al;  /* the model's tables (and the model) come from here */
     uint32_t file_type;
 };
 

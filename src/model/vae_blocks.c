@@ -2,7 +2,7 @@
  * positive integers, and the checks that make a block list runnable. */
 #include "model/arch.h"
 #include "model/errmsg.h"
-#include <stdio.h>
+#include "fmt.h"
 #include <string.h>
 
 #define MAX_CHANNELS 4096
@@ -72,14 +72,14 @@ mdm_status mdm_vae_parse_block(const char *s, size_t n, mdm_vae_block *b) {
 
 int mdm_vae_format_block(const mdm_vae_block *b, char *buf, size_t len) {
     switch (b->op) {
-    case MDM_VAE_CONV: return snprintf(buf, len, "conv:%d:%d", b->ci, b->co);
-    case MDM_VAE_DOWN: return snprintf(buf, len, "down:%d:%d", b->ci, b->co);
-    case MDM_VAE_UP: return snprintf(buf, len, "up:%d:%d", b->ci, b->co);
-    case MDM_VAE_RES: return snprintf(buf, len, "res:%d", b->ci);
-    case MDM_VAE_GN: return snprintf(buf, len, "gn:%d:%d", b->ci, b->groups);
-    case MDM_VAE_SILU: return snprintf(buf, len, "silu");
+    case MDM_VAE_CONV: return mdm_fmt(buf, len, "conv:%d:%d", b->ci, b->co);
+    case MDM_VAE_DOWN: return mdm_fmt(buf, len, "down:%d:%d", b->ci, b->co);
+    case MDM_VAE_UP: return mdm_fmt(buf, len, "up:%d:%d", b->ci, b->co);
+    case MDM_VAE_RES: return mdm_fmt(buf, len, "res:%d", b->ci);
+    case MDM_VAE_GN: return mdm_fmt(buf, len, "gn:%d:%d", b->ci, b->groups);
+    case MDM_VAE_SILU: return mdm_fmt(buf, len, "silu");
     }
-    return snprintf(buf, len, "?");
+    return mdm_fmt(buf, len, "?");
 }
 
 mdm_status mdm_vae_check(const mdm_hparams *hp, const mdm_vae_stack *v, int decoder, char *err,

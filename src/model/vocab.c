@@ -4,7 +4,6 @@
 #include "model/errmsg.h"
 #include "model/loader.h"
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 static mdm_status vocab_array(const mdm_gguf *g, const char *key, uint32_t type, uint64_t n,
@@ -21,7 +20,7 @@ static mdm_status special_id(const mdm_gguf *g, const char *key, int n, int *out
     uint32_t v;
     mdm_status st = mdm_gguf_get_u32(g, key, &v, err, len);
     if (st == MDM_OK && v >= (uint32_t)n)
-        return mdm_err(err, len, MDM_ERR_BAD_VOCAB, "%s = %u, vocabulary has %d pieces", key, v,
+        return mdm_err(err, len, MDM_ERR_BAD_VOCAB, "%s = %" PRIu32 ", vocabulary has %d pieces", key, v,
                        n);
     *out = (int)v;
     return st;
@@ -46,10 +45,10 @@ mdm_status mdm_read_vocab(const mdm_gguf *g, mdm_model *m, char *err, size_t len
         (st = special_id(g, "tokenizer.ggml.unknown_token_id", nv, &v->unk_id, err, len)) ||
         (st = special_id(g, "tokenizer.ggml.eos_token_id", nv, &v->eos_id, err, len)))
         return st;
-    v->piece = malloc((size_t)nv * sizeof *v->piece);
-    v->piece_len = malloc((size_t)nv * sizeof *v->piece_len);
-    v->score = malloc((size_t)nv * sizeof *v->score);
-    v->type = malloc((size_t)nv * sizeof *v->type);
+    v->piece = mdm_alloc_zero(&m->al, (size_t)nv, sizeof *v->piece);
+    v->piece_len = mdm_alloc_zero(&m->al, (size_t)nv, sizeof *v->piece_len);
+    v->score = mdm_alloc_zero(&m->al, (size_t)nv, sizeof *v->score);
+    v->type = mdm_alloc_zero(&m->al, (size_t)nv, sizeof *v->type);
     if (!v->piece || !v->piece_len || !v->score || !v->type)
         return mdm_err(err, len, MDM_ERR_NO_MEMORY, "vocabulary of %d pieces", nv);
     v->n = nv;
@@ -67,15 +66,15 @@ mdm_status mdm_read_vocab(const mdm_gguf *g, mdm_model *m, char *err, size_t len
         if (!isfinite(v->score[i]))
             return mdm_err(err, len, MDM_ERR_BAD_VOCAB, "piece %d: score is not finite", i);
         if (v->type[i] < 1 || v->type[i] > 6)
-            return mdm_err(err, len, MDM_ERR_BAD_VOCAB, "piece %d: type %d", i, v->type[i]);
+            return mdm_err(err, len, MDM_ERR_BAD_VOCAB, "piece %d: type %" PRId32, i, v->type[i]);
     }
     return MDM_OK;
 }
 
-void mdm_vocab_free(mdm_vocab *v) {
-    free(v->piece);
-    free(v->piece_len);
-    free(v->score);
-    free(v->type);
+void mdm_vocab_free(mdm_vocab *v, const mdm_allocator *al) {
+    mdm_free(al, v->type);
+    mdm_free(al, v->score);
+    mdm_free(al, v->piece_len);
+    mdm_free(al, v->piece);
     memset(v, 0, sizeof *v);
 }

@@ -40,7 +40,7 @@ mdm_status mdm_spm_decode(const mdm_spm *sp, const int32_t *ids, size_t n_ids, c
             while (end < n_ids && sp->type[ids[end]] == MDM_SPM_BYTE)
                 end++;
             while (i < end) {
-                unsigned char b[4];
+                unsigned char b[4] = {0}; /* newlib gcc 12 sees a maybe-uninitialized read */
                 size_t nb = 0;
                 for (; nb < 4 && i + nb < end; nb++)
                     b[nb] = byte_of(sp, ids[i + nb]);

@@ -1,14 +1,18 @@
 /* The VAE block interpreter shared by encoder.c and decoder.c: the block
- * grammar of docs/MODEL.md, one function per block kind. */
+ * grammar of docs/MODEL.md, one function per block kind, with the banded
+ * convolutions of vae.h. */
 #include "kernels/ops.h"
 #include "progress.h"
 #include "vae/vae.h"
 #include <string.h>
 
-/* ---- planning: the largest map and weight row a list needs ------------- */
+/* ---- planning: the largest map, band row and weight row a list needs ---- */
 
 typedef struct {
-    size_t map, row;
+    size_t map;      /* floats of the largest map read or written */
+    size_t in_row;   /* floats of one row of a band's input, all channels */
+    size_t out_row;  /* floats of one row of a band's output, all channels */
+    size_t row;      /* a dequantized weight row */
 } vae_need;
 
 static void need_max(size_t *m, size_t v) {
@@ -21,11 +25,15 @@ static void plan(const mdm_vae_stack *s, int c, int h, int w, vae_need *n) {
     need_max(&n->map, (size_t)c * h * w);
     for (int i = 0; i < s->n_blocks; i++) {
         const mdm_vae_block *b = &s->blocks[i];
-        if (b->op == MDM_VAE_UP) {
+        if (b->op == MDM_VAE_UP) { /* banded: upsampled input rows */
             h *= 2, w *= 2;
-            need_max(&n->map, (size_t)b->ci * h * w); /* upsampled input */
+            need_max(&n->in_row, (size_t)b->ci * w);
+            need_max(&n->out_row, (size_t)b->co * w);
         } else if (b->op == MDM_VAE_DOWN) {
             h = (h - 1) / 2 + 1, w = (w - 1) / 2 + 1;
+        } else if (b->op == MDM_VAE_RES) { /* banded: both convolutions */
+            need_max(&n->in_row, (size_t)b->ci * w);
+            need_max(&n->out_row, (size_t)b->co * w);
         }
         if (b->op != MDM_VAE_SILU && b->op != MDM_VAE_GN) {
             need_max(&n->row, (size_t)b->ci * 9);
@@ -35,86 +43,164 @@ static void plan(const mdm_vae_stack *s, int c, int h, int w, vae_need *n) {
     }
 }
 
+/* Output rows per band: as many as keep the input band (with its two halo
+ * rows) within a quarter of a map, at least one.  Small images get thin
+ * bands (memory is what matters there); large ones get tall bands, so the
+ * per-band cost (decoding the weights) stays small against the work. */
+static int band_rows_of(const vae_need *n) {
+    if (n->in_row == 0)
+        return 1;
+    size_t rows = n->map / 4 / n->in_row;
+    return rows > 3 ? (int)(rows - 2) : 1;
+}
+
 void mdm_vae_work_carve(mdm_arena *a, const mdm_model *m, mdm_vae_work *w) {
     const mdm_hparams *hp = &m->hp;
-    vae_need n = {0, 1};
+    vae_need n = {0, 0, 0, 1};
     plan(&m->vae_enc, hp->image_channels, hp->image_size, hp->image_size, &n);
     plan(&m->vae_dec, hp->latent_channels, hp->latent_size, hp->latent_size, &n);
-    for (int i = 0; i < 3; i++)
+    w->band_rows = band_rows_of(&n);
+    const size_t band_h = (size_t)w->band_rows + 2;
+    for (int i = 0; i < 2; i++)
         w->map[i] = mdm_arena_floats(a, n.map);
+    w->band_in = mdm_arena_floats(a, n.in_row ? band_h * n.in_row : 1);
+    w->band_out = mdm_arena_floats(a, n.out_row ? band_h * n.out_row : 1);
     w->row = mdm_arena_floats(a, n.row);
     w->map_floats = n.map;
+    w->band_in_floats = n.in_row ? band_h * n.in_row : 1;
+    w->band_out_floats = n.out_row ? band_h * n.out_row : 1;
     w->ex = NULL;
     w->progress = NULL;
 }
 
-/* ---- blocks -------------------------------------------------------------- */
+/* ---- bands --------------------------------------------------------------- */
 
-/* Three maps rotate: cur holds the input, the other two are free. */
+/* The current map (cur) and the other one (next); shape of cur. */
 typedef struct {
-    float *cur, *a, *b;
+    float *cur, *next;
     int c, h, w;
 } vae_state;
 
-static void swap_in(vae_state *st, float **fresh) {
-    float *old = st->cur;
-    st->cur = *fresh;
-    *fresh = old;
+static void swap(vae_state *st) {
+    float *t = st->cur;
+    st->cur = st->next;
+    st->next = t;
 }
 
-static void conv(const mdm_exec *ex, vae_state *st, const mdm_vae_block *b, int stride,
-                 float *row) {
-    mdm_op_conv2d_3x3(ex, st->a, st->cur, &b->w, b->b.data, b->ci, b->co, st->h, st->w, stride,
-                      row);
+/* How a band's input rows are made from a source map [c][sh][sw]. */
+enum { BAND_COPY, BAND_SILU, BAND_UP };
+
+/* Rows [y0, y1) of the (upsampled when how == BAND_UP) source into band
+ * [c][y1 - y0][w], w being the band's width. */
+static void fill_band(const mdm_exec *ex, float *band, const float *src, int c, int sh, int sw,
+                      int y0, int y1, int how) {
+    const int hb = y1 - y0;
+    for (int ch = 0; ch < c; ch++) {
+        const float *sc = src + (size_t)ch * sh * sw;
+        for (int y = y0; y < y1; y++) {
+            float *dst = band + ((size_t)ch * hb + (y - y0)) * (how == BAND_UP ? 2 * sw : sw);
+            if (how == BAND_UP) {
+                const float *sr = sc + (size_t)(y / 2) * sw;
+                for (int x = 0; x < 2 * sw; x++)
+                    dst[x] = sr[x / 2];
+            } else {
+                memcpy(dst, sc + (size_t)y * sw, (size_t)sw * sizeof(float));
+            }
+        }
+    }
+    if (how == BAND_SILU)
+        mdm_op_silu(ex, band, (size_t)c * hb * sw);
+}
+
+/* A 3x3, stride-1 convolution of a whole map, in bands: the input band is
+ * made from src by `how`; output rows go to dst [co][h][w] (copied, or
+ * added when add is set).  h, w: the convolution's size (the upsampled size
+ * for BAND_UP). */
+static void conv_banded(const mdm_vae_work *wk, const mdm_tensor *wt, const float *bias, int ci,
+                        int co, int h, int w, const float *src, int how, float *dst, int add) {
+    const int sh = how == BAND_UP ? h / 2 : h, sw = how == BAND_UP ? w / 2 : w;
+    for (int r0 = 0; r0 < h; r0 += wk->band_rows) {
+        const int r1 = r0 + wk->band_rows < h ? r0 + wk->band_rows : h;
+        const int y0 = r0 > 0 ? r0 - 1 : 0, y1 = r1 < h ? r1 + 1 : h, hb = y1 - y0;
+        fill_band(wk->ex, wk->band_in, src, ci, sh, sw, y0, y1, how);
+        mdm_op_conv2d_3x3_rows(wk->ex, wk->band_out, wk->band_in, wt, bias, ci, co, hb, w, 1,
+                               wk->row, r0 - y0, r1 - y0);
+        for (int o = 0; o < co; o++) {
+            const float *from = wk->band_out + ((size_t)o * hb + (r0 - y0)) * w;
+            float *to = dst + ((size_t)o * h + r0) * w;
+            const size_t n = (size_t)(r1 - r0) * w;
+            if (add) {
+                for (size_t i = 0; i < n; i++)
+                    to[i] += from[i];
+            } else {
+                memcpy(to, from, n * sizeof(float));
+            }
+        }
+    }
+}
+
+/* ---- blocks -------------------------------------------------------------- */
+
+static void conv(const mdm_vae_work *wk, vae_state *st, const mdm_vae_block *b, int stride) {
+    mdm_op_conv2d_3x3(wk->ex, st->next, st->cur, &b->w, b->b.data, b->ci, b->co, st->h, st->w,
+                      stride, wk->row);
     st->c = b->co;
     st->h = (st->h - 1) / stride + 1;
     st->w = (st->w - 1) / stride + 1;
-    swap_in(st, &st->a);
+    swap(st);
 }
 
-static void up(const mdm_exec *ex, vae_state *st, const mdm_vae_block *b, float *row) {
-    mdm_op_upsample2x(ex, st->a, st->cur, st->c, st->h, st->w);
+/* Nearest x2, then 3x3: the upsampled map exists one band at a time. */
+static void up(const mdm_vae_work *wk, vae_state *st, const mdm_vae_block *b) {
+    conv_banded(wk, &b->w, b->b.data, b->ci, b->co, 2 * st->h, 2 * st->w, st->cur, BAND_UP,
+                st->next, 0);
+    st->c = b->co;
     st->h *= 2, st->w *= 2;
-    swap_in(st, &st->a);
-    conv(ex, st, b, 1, row);
+    swap(st);
 }
 
-/* x + conv2(SiLU(conv1(SiLU(x)))): x stays in cur for the residual. */
-static void res(const mdm_exec *ex, vae_state *st, const mdm_vae_block *b, float *row) {
-    size_t n = (size_t)st->c * st->h * st->w;
-    memcpy(st->a, st->cur, n * sizeof(float));
-    mdm_op_silu(ex, st->a, n);
-    mdm_op_conv2d_3x3(ex, st->b, st->a, &b->w, b->b.data, b->ci, b->co, st->h, st->w, 1, row);
-    mdm_op_silu(ex, st->b, n);
-    mdm_op_conv2d_3x3(ex, st->a, st->b, &b->w2, b->b2.data, b->ci, b->co, st->h, st->w, 1, row);
-    for (size_t i = 0; i < n; i++)
-        st->cur[i] += st->a[i];
+/* x + conv2(SiLU(conv1(SiLU(x)))): h = SiLU(conv1(SiLU(x))) fills the other
+ * map, then conv2's bands are added into x where it is. */
+static void res(const mdm_vae_work *wk, vae_state *st, const mdm_vae_block *b) {
+    conv_banded(wk, &b->w, b->b.data, b->ci, b->co, st->h, st->w, st->cur, BAND_SILU, st->next, 0);
+    mdm_op_silu(wk->ex, st->next, (size_t)b->co * st->h * st->w);
+    conv_banded(wk, &b->w2, b->b2.data, b->co, b->co, st->h, st->w, st->next, BAND_COPY, st->cur,
+                1);
 }
 
-/* Whether block b takes the current channel count and stays in the maps. */
-static int chains(const vae_state *st, const mdm_vae_block *b, size_t cap) {
+/* Whether block b takes the current channel count and its maps and bands
+ * fit the work's. */
+static int chains(const vae_state *st, const mdm_vae_block *b, const mdm_vae_work *wk) {
     int h = st->h, w = st->w;
+    const size_t band_h = (size_t)wk->band_rows + 2;
     if (b->op == MDM_VAE_SILU)
         return 1;
     if (b->ci != st->c || (b->op == MDM_VAE_GN && (b->groups < 1 || b->ci % b->groups)))
         return 0;
     if (b->op == MDM_VAE_UP)
         h *= 2, w *= 2;
-    return (size_t)b->ci * h * w <= cap && (size_t)b->co * h * w <= cap;
+    else if (b->op == MDM_VAE_DOWN)
+        h = (h - 1) / 2 + 1, w = (w - 1) / 2 + 1;
+    if (b->op == MDM_VAE_UP || b->op == MDM_VAE_RES) {
+        if (band_h * b->ci * w > wk->band_in_floats || band_h * b->co * w > wk->band_out_floats)
+            return 0;
+    }
+    return (size_t)b->ci * st->h * st->w <= wk->map_floats &&
+           (size_t)b->co * h * w <= wk->map_floats;
 }
 
 mdm_status mdm_vae_run(const mdm_vae_stack *s, float gn_eps, int *c, int *h, int *w_,
                        mdm_vae_work *w, float **out) {
-    vae_state st = {w->map[0], w->map[1], w->map[2], *c, *h, *w_};
+    vae_state st = {w->map[0], w->map[1], *c, *h, *w_};
     for (int i = 0; i < s->n_blocks; i++) {
         const mdm_vae_block *b = &s->blocks[i];
-        if (!chains(&st, b, w->map_floats))
+        if (!chains(&st, b, w))
             return MDM_ERR_INTERNAL;
         switch (b->op) {
-        case MDM_VAE_CONV: conv(w->ex, &st, b, 1, w->row); break;
-        case MDM_VAE_DOWN: conv(w->ex, &st, b, 2, w->row); break;
-        case MDM_VAE_UP: up(w->ex, &st, b, w->row); break;
-        case MDM_VAE_RES: res(w->ex, &st, b, w->row); break;
+        case MDM_VAE_CONV: conv(w, &st, b, 1); break;
+        case MDM_VAE_DOWN: conv(w, &st, b, 2); break;
+        case MDM_VAE_UP: up(w, &st, b); break;
+        case MDM_VAE_RES: res(w, &st, b); break;
         case MDM_VAE_GN:
             mdm_op_groupnorm(w->ex, st.cur, st.cur, b->w.data, b->b.data, st.c, st.h * st.w,
                              b->groups, gn_eps);

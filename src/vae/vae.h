@@ -9,12 +9,21 @@
 struct mdm_exec;
 struct mdm_progress;
 
-/* Scratch of either direction: three feature maps of the largest size any
- * block reads, writes or passes through, and one dequantized weight row. */
+/* Scratch of either direction: two feature maps (the current one and the
+ * next) of the largest map any block reads or writes, and two bands of a few
+ * rows, so that an upsampling block or a residual block never holds a whole
+ * extra map: their convolutions run band by band (the upsampled input, or
+ * SiLU of the input, made one band at a time; the output band copied or
+ * added into place).  A band's convolution computes each output value from
+ * the same inputs in the same order as a whole-map one, so the bits do not
+ * depend on the band height.  Plus one dequantized weight row. */
 typedef struct {
-    float *map[3];
+    float *map[2];
+    float *band_in, *band_out;
     float *row;
-    size_t map_floats; /* capacity of each map */
+    size_t map_floats;               /* capacity of each map */
+    size_t band_in_floats, band_out_floats;
+    int band_rows;                   /* output rows per band */
     const struct mdm_exec *ex; /* kernels and threads (kernels/ops.h); NULL (as carved): reference */
     const struct mdm_progress *progress; /* after each block (progress.h); NULL as carved */
 } mdm_vae_work;

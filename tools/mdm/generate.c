@@ -20,11 +20,12 @@ static const char usage[] =
     "  --count K             number of images, 1..1000 (default 1)\n"
     "  --json                print a JSON summary on stdout\n"
     "  --device D            cpu (default), opencl or opencl:N (see mdm devices)\n"
+    "  --kernel NAME         kernel set: auto (default) or scalar (the reference kernels)\n"
     "\n"
     "exit status: 0 ok, 2 usage, 3 bad input (model, prompt), 4 internal or write error\n";
 
 typedef struct {
-    const char *model, *prompt, *out, *device;
+    const char *model, *prompt, *out, *device, *kernel;
     mdm_gen_params p;
     long count;
     int json;
@@ -40,6 +41,7 @@ static int parse(int argc, char **argv, gen_args *a) {
         {"--guidance", NULL, &guidance, NULL},   {"--shift", NULL, &shift, NULL},
         {"--count", NULL, &count, NULL},         {"--json", NULL, NULL, &a->json},
         {"--device", NULL, &a->device, NULL},
+        {"--kernel", NULL, &a->kernel, NULL},
     };
     int rc = cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], "generate", usage, NULL);
     if (rc)
@@ -130,7 +132,9 @@ int cmd_generate(int argc, char **argv) {
     if (rc)
         return rc < 0 ? 0 : rc;
     cli_session s;
-    if ((rc = cli_open_on("generate", a.model, a.device, &s)))
+    mdm_ctx_params cp = mdm_ctx_params_init();
+    cp.kernels = a.kernel, cp.device = a.device;
+    if ((rc = cli_open_with("generate", a.model, &cp, &s)))
         return rc;
     rc = run(&a, &s);
     cli_close(&s);
