@@ -3,10 +3,10 @@
  * a caller is told and the memory the calls take cannot drift apart:
  *   persistent = context + tokenizer + denoiser constants
  *   scratch    = task state + max(denoiser forward, VAE call, tokenization) */
+#include "fmt.h"
 #include "context.h"
 #include "model/errmsg.h"
 #include <stdarg.h>
-#include <stdio.h>
 #include "device.h"
 #include <stdlib.h>
 #include <string.h>
@@ -210,11 +210,11 @@ mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buf
     mdm_status st = create(m, p, buffer, size, out, msg, sizeof msg);
     if (st != MDM_OK) {
         if (p->err && p->err_len)
-            snprintf(p->err, p->err_len, "%s", msg);
+            mdm_fmt(p->err, p->err_len, "%s", msg);
         if (p->log)
             p->log(p->log_user, MDM_LOG_ERROR, msg);
     } else if (p->log) {
-        snprintf(msg, sizeof msg, "context: %zu bytes (scratch %zu), kernels %s, %d thread%s",
+        mdm_fmt(msg, sizeof msg, "context: %zu bytes (scratch %zu), kernels %s, %d thread%s",
                  (*out)->size, (*out)->scratch_plan, mdm_ctx_kernels(*out), p->n_threads,
                  p->n_threads > 1 ? "s" : "");
         p->log(p->log_user, MDM_LOG_INFO, msg);
@@ -228,7 +228,7 @@ void mdm_ctx_log(const mdm_ctx *ctx, mdm_log_level level, const char *fmt, ...) 
     char line[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    mdm_vfmt(line, sizeof line, fmt, ap);
     va_end(ap);
     ctx->params.log(ctx->params.log_user, level, line);
 }

@@ -1,7 +1,7 @@
 /* mdm_ctx_params.device: parsing, attaching a device to a context, and the
  * calls that route a forward or a VAE pass to it (device.h). */
+#include "fmt.h"
 #include "device.h"
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef MDM_OPENCL
@@ -26,13 +26,13 @@ int mdm_device_parse(const char *s, int *index) {
 
 static void say(const mdm_ctx_params *p, const char *why) {
     if (p->err && p->err_len)
-        snprintf(p->err, p->err_len, "%s", why);
+        mdm_fmt(p->err, p->err_len, "%s", why);
 }
 
 mdm_status mdm_device_attach(mdm_ctx *ctx, const mdm_ctx_params *p) {
     int index;
     int kind = mdm_device_parse(p->device, &index);
-    snprintf(ctx->device, sizeof ctx->device, "cpu");
+    mdm_fmt(ctx->device, sizeof ctx->device, "cpu");
     ctx->ocl = NULL;
     if (kind == 0)
         return MDM_OK;
@@ -50,7 +50,7 @@ mdm_status mdm_device_attach(mdm_ctx *ctx, const mdm_ctx_params *p) {
     if (st != MDM_OK)
         return st;
     ctx->ocl = o;
-    snprintf(ctx->device, sizeof ctx->device, "%s", o->name);
+    mdm_fmt(ctx->device, sizeof ctx->device, "%s", o->name);
     return MDM_OK;
 #else
     say(p, "this build has no OpenCL (rebuild with make OPENCL=1)");

@@ -13,7 +13,7 @@ FW_STEPS          ?= 4
 FW_TEXT_STEPS     ?= 4
 FW_GUIDANCE_MILLI ?= 3000
 FW_KERNELS        ?= auto
-FW_POOL_BYTES     ?= 471040
+FW_POOL_BYTES ?= 479232
 QEMU_ARM          ?= qemu-system-arm
 FW_CPU_m55        := -mcpu=cortex-m55 -mfloat-abi=hard
 FW_CPU_m4         := -mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard

@@ -1,5 +1,6 @@
 /* mdm_model_open_*: container, keys, vocabulary, tensors, then the CRC of
  * the tensor data section. */
+#include "fmt.h"
 #include "model/crc32.h"
 #include "model/errmsg.h"
 #include "model/loader.h"
@@ -99,9 +100,9 @@ static mdm_status open_file(const char *path, const mdm_model_params *p, mdm_mod
 static mdm_status report(mdm_status st, const mdm_model_params *p, mdm_model *const *out,
                          char *msg, size_t msg_len, char *err, size_t err_len) {
     if (st != MDM_OK && !msg[0])
-        snprintf(msg, msg_len, "%s", mdm_strerror(st));
+        mdm_fmt(msg, msg_len, "%s", mdm_strerror(st));
     if (err && err_len)
-        snprintf(err, err_len, "%s", msg);
+        mdm_fmt(err, err_len, "%s", msg);
     if (!p || !p->log)
         return st;
     if (st != MDM_OK) {
@@ -111,7 +112,7 @@ static mdm_status report(mdm_status st, const mdm_model_params *p, mdm_model *co
     mdm_model_info info;
     mdm_model_get_info(*out, &info);
     char line[160];
-    snprintf(line, sizeof line, "model: %zu tensors, %llu bytes, d_model %d, %d layers, CRC %s",
+    mdm_fmt(line, sizeof line, "model: %zu tensors, %llu bytes, d_model %d, %d layers, CRC %s",
              mdm_model_n_tensors(*out), (unsigned long long)info.file_size, info.d_model,
              info.n_layer, info.crc_state == MDM_CRC_OK ? "checked" : "not checked");
     p->log(p->log_user, MDM_LOG_INFO, line);

@@ -3,9 +3,11 @@
 # parser, the gzip/idx/VQA-items readers on damaged copies of the dataset,
 # a run on the golden random model (a model against itself agrees fully;
 # results do not depend on the thread count), and the quality of the shipped
-# q8_0 model on 200 test images: caption and VQA accuracy far above chance
-# (captions: 0.1; VQA: always "yes" scores 0.44 on these 200 questions, 0.41
-# on all 10,000).  Measured on images 0..199: caption 0.685, VQA 0.720.  Parts that need the Debian dataset
+# q8_0 model on 200 test images, given as the 28x28 files with the CLI's
+# defaults (confident sampler): thresholds just under what was measured on
+# images 0..199 (caption 0.840, VQA 0.915; issue 8's targets, 0.85 and 0.90,
+# are met on images 0..1999: 0.851 and 0.916), and q8_0 naming the same class
+# as f32 on those images (measured 0.990; 0.995 on 1,000).  Parts that need the Debian dataset
 # (dataset-fashion-mnist) or models/mdm-fmnist-q8_0.gguf say SKIP without them.
 set -u
 cd "$(dirname "$0")/../.."
@@ -73,7 +75,7 @@ check classify test "$classify_ok" -eq 1
 
 # ---- the dataset readers -----------------------------------------------------
 if [ ! -f "$data/t10k-images-idx3-ubyte.gz" ] || [ ! -f "$data/t10k-labels-idx1-ubyte.gz" ]; then
-    echo "SKIP eval.dataset: $data not installed (Debian package dataset-fashion-mnist)"
+    echo "SKIP eval.dataset: tool missing: $data (Debian package dataset-fashion-mnist)"
     exit 0
 fi
 img=$data/t10k-images-idx3-ubyte.gz lab=$data/t10k-labels-idx1-ubyte.gz
@@ -159,5 +161,12 @@ fi
 expect shipped_200 0 "$ev" -m "$shipped" -n 200 --threads 2
 cat "$tmp/out"
 cap=$(value caption_accuracy "$tmp/out"); vqa=$(value vqa_accuracy "$tmp/out")
-check "shipped_caption_accuracy_${cap:-none}_ge_0.5" at_least "$cap" 0.5
-check "shipped_vqa_accuracy_${vqa:-none}_ge_0.6" at_least "$vqa" 0.6
+check "shipped_caption_accuracy_${cap:-none}_ge_0.82" at_least "$cap" 0.82
+check "shipped_vqa_accuracy_${vqa:-none}_ge_0.89" at_least "$vqa" 0.89
+f32=models/mdm-fmnist-f32.gguf
+if [ -f "$f32" ]; then
+    expect shipped_vs_f32 0 "$ev" -m "$f32" --compare "$shipped" -n 200 --agree-n 200 --t2i-n 0 \
+        --no-vqa --threads 2 --json
+    same=$(grep -o '"caption_same_class": [0-9.]*' "$tmp/out" | awk '{print $2}')
+    check "shipped_q8_0_same_class_as_f32_${same:-none}_ge_0.98" at_least "$same" 0.98
+fi
