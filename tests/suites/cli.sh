@@ -122,7 +122,7 @@ g=tests/golden/random/golden.safetensors
 if ! "$gt" pgm "$g" caption.image 32 32 "$tmp/caption.pgm" ||
    ! "$gt" pgm "$g" t2i.image 32 32 "$tmp/t2i.pgm" ||
    ! "$gt" meta "$g" prompt >"$tmp/prompt.txt" ||
-   ! "$gt" meta "$g" caption >"$tmp/caption.txt"; then
+   ! "$gt" meta "$g" caption_confident >"$tmp/caption.txt"; then
     echo "FAIL cli.golden_unpack: $g"; exit 1
 fi
 echo >>"$tmp/caption.txt"
