@@ -209,10 +209,13 @@ mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buf
     char msg[256] = "";
     mdm_status st = create(m, p, buffer, size, out, msg, sizeof msg);
     if (st != MDM_OK) {
-        if (p->err && p->err_len)
+        /* a device that failed has already written its reason (with the
+         * driver's build log) to p->err: keep it */
+        if (p->err && p->err_len && msg[0])
             mdm_fmt(p->err, p->err_len, "%s", msg);
         if (p->log)
-            p->log(p->log_user, MDM_LOG_ERROR, msg);
+            p->log(p->log_user, MDM_LOG_ERROR,
+                   msg[0] ? msg : p->err && p->err[0] ? p->err : mdm_strerror(st));
     } else if (p->log) {
         mdm_fmt(msg, sizeof msg, "context: %zu bytes (scratch %zu), kernels %s, %d thread%s",
                  (*out)->size, (*out)->scratch_plan, mdm_ctx_kernels(*out), p->n_threads,

@@ -15,7 +15,7 @@ printf '#include <stddef.h>\n#include <stdint.h>\nint LLVMFuzzerTestOneInput(con
 if ! clang -fsanitize=fuzzer "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
     echo "SKIP fuzz_png: tool missing: libFuzzer (clang cannot link -fsanitize=fuzzer)"; exit 0
 fi
-srcs="tests/fuzz/fuzz_png.c $(ls src/image/*.c) src/model/crc32.c src/status.c"
+srcs="tests/fuzz/fuzz_png.c $(ls src/image/*.c) src/pixels.c src/model/crc32.c src/status.c"
 if ! clang -std=c11 -D_POSIX_C_SOURCE=200809L -g -O1 -I. -Isrc -Itests/fuzz \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
         $srcs -lm -o "$out/fuzz_png" 2>"$out/fuzz_png.build.log"; then
