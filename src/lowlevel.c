@@ -102,13 +102,6 @@ static void planar_to_bytes(const mdm_hparams *hp, const float *planar, uint8_t 
             mdm_image_floats_to_bytes(planar + ch * plane + i, 1, pixels + i * C + ch);
 }
 
-/* The VAE runs on the CPU for OpenCL contexts for now: after the streaming
- * VAE of the bare-metal work was merged, the device VAE's images disagree
- * with the CPU's (7.5 dB PSNR in tests/test_opencl.c) while every VAE kernel
- * still passes its own check.  The denoiser step stays on the device.  Set
- * to 1 to run the device VAE again once the cause is found. */
-#define MDM_DEVICE_VAE 0
-
 /* The VAE on ctx's device: the encoder's mu (its first c channels), and
  * the decoder's image clamped as mdm_vae_decode does (in place). */
 static mdm_status encode_on_device(mdm_ctx *ctx, const float *planar, float *latent, float *out) {
@@ -141,7 +134,7 @@ mdm_status mdm_ctx_encode(mdm_ctx *ctx, const uint8_t *pixels, const float *plan
             bytes_to_planar(&m->hp, pixels, c.image);
             planar = c.image;
         }
-        st = ctx->ocl && MDM_DEVICE_VAE ? encode_on_device(ctx, planar, latent, c.vae.map[0])
+        st = ctx->ocl ? encode_on_device(ctx, planar, latent, c.vae.map[0])
                       : mdm_vae_encode(m, planar, latent, NULL, &c.vae);
     }
     if (st == MDM_OK) {
@@ -170,7 +163,7 @@ mdm_status mdm_ctx_decode(mdm_ctx *ctx, const float *latent, uint8_t *pixels) {
         const size_t n = mdm_latent_count(hp);
         for (size_t i = 0; i < n; i++)
             c.image[i] = latent[i] / hp->vae_scaling_factor;
-        st = ctx->ocl && MDM_DEVICE_VAE ? decode_on_device(ctx, c.image)
+        st = ctx->ocl ? decode_on_device(ctx, c.image)
                       : mdm_vae_decode(m, c.image, c.image, &c.vae);
     }
     if (st == MDM_OK)

@@ -20,6 +20,35 @@ ocl_weight mdm_ocl_weight(const mdm_ocl *o, const mdm_tensor *t, int first, int 
 }
 
 /* Host address of the tensor-data section: a tensor's view minus its offset. */
+/* The largest feature map the device VAE holds whole: every block's input
+ * and output, and an up block's upsampled input.  (The CPU VAE streams bands
+ * and needs less, so its mdm_vae_work size does not fit the device.) */
+static size_t device_map_floats(const mdm_model *m) {
+    const mdm_hparams *hp = &m->hp;
+    size_t best = 0;
+    for (int dec = 0; dec < 2; dec++) {
+        const mdm_vae_stack *s = dec ? &m->vae_dec : &m->vae_enc;
+        size_t c = (size_t)(dec ? hp->latent_channels : hp->image_channels);
+        size_t h = (size_t)(dec ? hp->latent_size : hp->image_size), w = h;
+        best = c * h * w > best ? c * h * w : best;
+        for (int i = 0; i < s->n_blocks; i++) {
+            const mdm_vae_block *b = &s->blocks[i];
+            size_t in = (size_t)b->ci * h * w; /* as read (a down block's full input) */
+            best = in > best ? in : best;
+            if (b->op == MDM_VAE_UP)
+                h *= 2, w *= 2;
+            if (b->op == MDM_VAE_DOWN)
+                h = (h - 1) / 2 + 1, w = (w - 1) / 2 + 1;
+            if (b->op != MDM_VAE_SILU && b->op != MDM_VAE_GN && b->op != MDM_VAE_RES)
+                c = (size_t)b->co;
+            size_t up = (size_t)b->ci * h * w, out = c * h * w; /* an up block's upsampled input */
+            best = up > best ? up : best;
+            best = out > best ? out : best;
+        }
+    }
+    return best;
+}
+
 static const unsigned char *data_base(const mdm_model *m) {
     mdm_tensor_info ti;
     for (size_t i = 0; i < mdm_model_n_tensors(m); i++)
@@ -44,11 +73,7 @@ mdm_status mdm_ocl_load(mdm_ocl *o, const mdm_model *m, const mdm_denoiser *dn, 
         snprintf(err, err_len, "%s: the model's tensor data cannot be located", o->name);
         return MDM_ERR_INTERNAL;
     }
-    mdm_arena meas;
-    mdm_vae_work vw;
-    mdm_arena_init(&meas, NULL, 0);
-    mdm_vae_work_carve(&meas, m, &vw);
-    o->map_floats = vw.map_floats;
+    o->map_floats = device_map_floats(m);
     o->stage = malloc((512 + nl) * sizeof(float));
     o->stage_i = malloc((1 + Lt) * sizeof(int32_t));
     if (!o->stage || !o->stage_i)
