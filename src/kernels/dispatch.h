@@ -47,6 +47,9 @@ typedef struct {
  * built once), and a scan of N states.  The same for every set, so a
  * context's size does not depend on the CPU it runs on. */
 size_t mdm_kernels_ws_bytes(int T, int K, int conv_k, int conv_co, int N);
+/* The workspace of the scalar and tiled sets: one dequantized weight row of
+ * a matmul or a conv2d (kernels/scalar.c). */
+size_t mdm_kernels_ws_one_row(int T, int K, int conv_k, int conv_co, int N);
 
 /* NULL or "auto": the best set this CPU runs; otherwise the set of that
  * name, or NULL when it is unknown or this CPU cannot run it. */

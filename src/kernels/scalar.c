@@ -11,7 +11,7 @@ static void matmul(float *y, const float *x, const mdm_tensor *w, const float *b
 
 /* The reference matmul's dequantized row or conv2d's one weight row: a
  * small workspace, which is what a microcontroller wants. */
-static size_t ws_bytes(int T, int K, int conv_k, int conv_co, int N) {
+size_t mdm_kernels_ws_one_row(int T, int K, int conv_k, int conv_co, int N) {
     (void)T, (void)conv_co, (void)N;
     size_t n = (size_t)(K > conv_k ? K : conv_k);
     return (n * sizeof(float) + 64 + 63) / 64 * 64;
@@ -28,5 +28,5 @@ const mdm_kernels mdm_kernels_scalar = {
     .conv2d = mdm_conv2d_ref_range,
     .upsample = mdm_upsample2x,
     .groupnorm = mdm_groupnorm,
-    .ws_bytes = ws_bytes,
+    .ws_bytes = mdm_kernels_ws_one_row,
 };

@@ -119,13 +119,6 @@ static void matmul(float *y, const float *x, const mdm_tensor *w, const float *b
     }
 }
 
-/* One dequantized weight row, as the scalar set. */
-static size_t ws_bytes(int T, int K, int conv_k, int conv_co, int N) {
-    (void)T, (void)conv_co, (void)N;
-    size_t n = (size_t)(K > conv_k ? K : conv_k);
-    return (n * sizeof(float) + 64 + 63) / 64 * 64;
-}
-
 const mdm_kernels mdm_kernels_tiled = {
     .name = "tiled",
     .matmul = matmul,
@@ -137,5 +130,5 @@ const mdm_kernels mdm_kernels_tiled = {
     .conv2d = mdm_conv2d_tiled_range,
     .upsample = mdm_upsample2x,
     .groupnorm = mdm_groupnorm,
-    .ws_bytes = ws_bytes,
+    .ws_bytes = mdm_kernels_ws_one_row, /* one dequantized weight row, as the scalar set */
 };
