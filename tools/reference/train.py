@@ -50,11 +50,16 @@ class TextBank:
         log(f"text bank: {n} texts, all within {Lt} positions")
 
 
-def make_batch(rng, labels, text, Lt, mask_id):
+def draw_tasks(rng, B):
+    u = rng.random(B)
+    return np.where(u < 0.4, TASK_T2I, np.where(u < 0.65, TASK_CAPTION, np.where(u < 0.9, TASK_VQA, TASK_JOINT)))
+
+
+def make_batch(rng, labels, text, Lt, mask_id, task=None):
     """Task, tokens and the number of frozen (question) positions for each sample."""
     B = len(labels)
-    u = rng.random(B)
-    task = np.where(u < 0.4, TASK_T2I, np.where(u < 0.65, TASK_CAPTION, np.where(u < 0.9, TASK_VQA, TASK_JOINT)))
+    if task is None:
+        task = draw_tasks(rng, B)
     tokens = np.zeros((B, Lt), np.int64)
     qlen = np.zeros(B, np.int64)
     pick = lambda rows: rows[rng.integers(len(rows))]
@@ -143,6 +148,12 @@ def train_denoiser(model, lat, lat_up, labels, text, args, state_path):
     t0 = time.time()
     spent0 = s["spent"] if step0 and "spent" in s else 0.0  # wall seconds of earlier runs
     budget = args.budget_min * 60 if args.budget_min else float("inf")
+    t2i_p = None
+    if args.t2i_weights:  # "2,4,6:3": those classes drawn 3x as often for text-to-image
+        classes, w = args.t2i_weights.split(":")
+        cw = np.ones(10)
+        cw[[int(c) for c in classes.split(",")]] = float(w)
+        t2i_p = cw[labels] / cw[labels].sum()
     for step in range(step0, args.steps):
         # progress: the larger of steps done and wall budget spent, so that a slow machine
         # still ends the cosine schedule (and the run) on time
@@ -156,7 +167,12 @@ def train_denoiser(model, lat, lat_up, labels, text, args, state_path):
         for pg in opt.param_groups:
             pg["lr"] = lr
         idx = rng.integers(0, len(lat), args.batch)
-        task, tokens, qlen = make_batch(rng, labels[idx], text, Lt, mask_id)
+        if t2i_p is None:
+            task, tokens, qlen = make_batch(rng, labels[idx], text, Lt, mask_id)
+        else:  # text-to-image rows come from the class-weighted draw
+            task = draw_tasks(rng, args.batch)
+            idx = np.where(task == TASK_T2I, rng.choice(len(lat), args.batch, p=t2i_p), idx)
+            task, tokens, qlen = make_batch(rng, labels[idx], text, Lt, mask_id, task)
         task_t = torch.from_numpy(task)
         # captions and VQA see the image as the CLI prepares a 28x28 file half the time
         up = torch.from_numpy(rng.random(args.batch) < 0.5) & ((task_t == TASK_CAPTION) | (task_t == TASK_VQA))
@@ -216,6 +232,9 @@ def main():
     ap.add_argument("--init-vae", default=None,
                     help="checkpoint folder whose VAE weights start the VAE phase (fine-tuning)")
     ap.add_argument("--limit-images", type=int, default=0, help="train on the first N images (smoke tests)")
+    ap.add_argument("--t2i-weights", default=None,
+                    help="C,C,...:W draws those classes W times as often for text-to-image "
+                         "(look-alike classes need more samples to be drawn apart)")
     ap.add_argument("--text-weight", type=float, default=1.0, help="weight of the score-entropy loss")
     ap.add_argument("--budget-min", type=float, default=None,
                     help="wall-clock budget of the denoiser phase: the cosine schedule runs on "
