@@ -5,9 +5,9 @@
 # results do not depend on the thread count), and the quality of the shipped
 # q8_0 model on 200 test images, given as the 28x28 files with the CLI's
 # defaults (confident sampler): thresholds just under what was measured on
-# images 0..199 (caption 0.840, VQA 0.915; issue 8's targets, 0.85 and 0.90,
-# are met on images 0..1999: 0.851 and 0.916), and q8_0 naming the same class
-# as f32 on those images (measured 0.990; 0.995 on 1,000).  Parts that need the Debian dataset
+# images 0..199 (caption 0.860, VQA 0.920; issue 8's targets, 0.85 and 0.90,
+# are met on images 0..1999: 0.855 and 0.925), and q8_0 naming the same class
+# as f32 on those images (measured 1.000; 0.998 on 1,000).  Parts that need the Debian dataset
 # (dataset-fashion-mnist) or models/mdm-fmnist-q8_0.gguf say SKIP without them.
 set -u
 cd "$(dirname "$0")/../.."
@@ -161,12 +161,12 @@ fi
 expect shipped_200 0 "$ev" -m "$shipped" -n 200 --threads 2
 cat "$tmp/out"
 cap=$(value caption_accuracy "$tmp/out"); vqa=$(value vqa_accuracy "$tmp/out")
-check "shipped_caption_accuracy_${cap:-none}_ge_0.82" at_least "$cap" 0.82
-check "shipped_vqa_accuracy_${vqa:-none}_ge_0.89" at_least "$vqa" 0.89
+check "shipped_caption_accuracy_${cap:-none}_ge_0.84" at_least "$cap" 0.84
+check "shipped_vqa_accuracy_${vqa:-none}_ge_0.90" at_least "$vqa" 0.90
 f32=models/mdm-fmnist-f32.gguf
 if [ -f "$f32" ]; then
     expect shipped_vs_f32 0 "$ev" -m "$f32" --compare "$shipped" -n 200 --agree-n 200 --t2i-n 0 \
         --no-vqa --threads 2 --json
     same=$(grep -o '"caption_same_class": [0-9.]*' "$tmp/out" | awk '{print $2}')
-    check "shipped_q8_0_same_class_as_f32_${same:-none}_ge_0.98" at_least "$same" 0.98
+    check "shipped_q8_0_same_class_as_f32_${same:-none}_ge_0.99" at_least "$same" 0.99
 fi
