@@ -7,7 +7,11 @@
 #define SYST_CSR (*(volatile uint32_t *)0xE000E010)
 #define SYST_RVR (*(volatile uint32_t *)0xE000E014)
 #define SYST_CVR (*(volatile uint32_t *)0xE000E018)
+#if defined(FW_PROFILE) /* a sample every 2048 ticks (64 Ki instructions on these boards) */
+#define RELOAD 0x7FFu
+#else
 #define RELOAD 0xFFFFFFu
+#endif
 
 extern volatile uint32_t fw_systick_wraps;
 static uint64_t insn_per_tick_x1000; /* fixed point */

@@ -110,6 +110,7 @@ int main(void) {
     if (st != MDM_OK)
         return fail(err, st);
     kv_u64("instructions_open", fw_instructions() - t0);
+    fw_profile_dump("open");
     const size_t tables = heap.used;
 
     mdm_ctx_params cp = mdm_ctx_params_init();
@@ -148,6 +149,7 @@ int main(void) {
     if ((st = mdm_caption(ctx, img, n_px, &g, text, sizeof text, NULL)) != MDM_OK)
         return fail("caption", st);
     uint64_t caption_insn = fw_instructions() - t0;
+    fw_profile_dump("caption");
     kv("image", FW_IMAGE_NAME);
     kv_u64("text_steps", (uint64_t)g.text_steps);
     kv("caption", text);
@@ -161,6 +163,7 @@ int main(void) {
     if ((st = mdm_text_to_image(ctx, prompt, strlen(prompt), &g, pixels, n_px)) != MDM_OK)
         return fail("text_to_image", st);
     uint64_t t2i_insn = fw_instructions() - t0;
+    fw_profile_dump("text_to_image");
     kv("prompt", prompt);
     kv_u64("seed", g.seed);
     kv_u64("steps", (uint64_t)g.steps);

@@ -13,6 +13,9 @@ FW_STEPS          ?= 4
 FW_TEXT_STEPS     ?= 4
 FW_GUIDANCE_MILLI ?= 3000
 FW_KERNELS        ?= auto
+FW_PROFILE        ?=
+# FW_PROFILE=1: sample the PC every 64 Ki instructions (profile.c); the
+# counts are then per sample, tools/firmware/profile.py sums them by function
 FW_POOL_BYTES ?= 479232
 QEMU_ARM          ?= qemu-system-arm
 FW_CPU_m55        := -mcpu=cortex-m55 -mfloat-abi=hard
@@ -21,14 +24,14 @@ FW_LD_m55         := mps3-an547.ld
 FW_LD_m4          := mps2-an386.ld
 FW_QEMU_m55       := mps3-an547
 FW_QEMU_m4        := mps2-an386
-FW_SRC            := $(addprefix ports/cortex-m/,startup.c semihost.c clock.c firmware.c blobs.S)
+FW_SRC            := $(addprefix ports/cortex-m/,startup.c semihost.c clock.c profile.c firmware.c blobs.S)
 FW_OPT             = -O2 -ffunction-sections -fdata-sections $(FW_CPU_$(1))
 FW_DEFS            = -DFW_BOARD='"$(FW_QEMU_$(1))"' -DFW_MODEL_PATH='"$(abspath $(FW_MODEL))"' \
                      -DFW_MODEL_NAME='"$(notdir $(FW_MODEL))"' -DFW_IMAGE_NAME='"$(notdir $(FW_IMAGE))"' \
                      -DFW_IMAGE_PATH='"$(abspath $(FW_IMAGE))"' -DFW_PROMPT='"$(FW_PROMPT)"' \
                      -DFW_SEED=$(FW_SEED) -DFW_STEPS=$(FW_STEPS) -DFW_TEXT_STEPS=$(FW_TEXT_STEPS) \
                      -DFW_GUIDANCE_MILLI=$(FW_GUIDANCE_MILLI) -DFW_KERNELS='"$(FW_KERNELS)"' \
-                     -DFW_POOL_BYTES=$(FW_POOL_BYTES)
+                     -DFW_POOL_BYTES=$(FW_POOL_BYTES) $(if $(FW_PROFILE),-DFW_PROFILE)
 
 .PHONY: firmware qemu-m55 qemu-m4 FORCE
 firmware: build/fw-m55/firmware.elf build/fw-m4/firmware.elf

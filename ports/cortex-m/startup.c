@@ -20,7 +20,16 @@ static void fault(void) {
 }
 
 volatile uint32_t fw_systick_wraps;
+#if defined(FW_PROFILE)
+/* The profiler wants the interrupted PC: word 6 of the frame the core
+ * pushed, found from SP before the handler pushes anything itself. */
+__attribute__((naked)) static void SysTick_Handler(void) {
+    __asm__ volatile("tst lr, #4\n ite eq\n mrseq r0, msp\n mrsne r0, psp\n"
+                     "b fw_profile_tick");
+}
+#else
 static void SysTick_Handler(void) { fw_systick_wraps++; }
+#endif
 
 __attribute__((section(".vectors"), used)) static void (*const vectors[16])(void) = {
     (void (*)(void))__stack_top, Reset_Handler, fault, fault, fault, fault, fault, 0, 0, 0, 0,
