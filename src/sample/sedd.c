@@ -1,6 +1,7 @@
 /* SEDD absorbing-state sampling.  The reference works on float32 tensors
  * with Python-float rates (rounded to float by torch), so the per-token math
- * here is float and only the schedule is double. */
+ * here is float and only the schedule is double (a few values per step,
+ * not per token: no cost worth a difference from the reference). */
 #include "sample/sedd.h"
 #include <math.h>
 
@@ -23,7 +24,7 @@ void mdm_sedd_parameterise(float *s, const int32_t *tokens, float t_text, int Lt
     /* expm1 keeps precision for small sigma_bar; exp - 1 is the reference's
      * choice above 0.5, kept so results match it bit for bit there. */
     const float esm1 = sb < 0.5f ? expm1f(sb) : expf(sb) - 1.0f;
-    const float l1 = logf(esm1), l2 = (float)log((double)V);
+    const float l1 = logf(esm1), l2 = logf((float)V); /* V < 2^24: exact in float */
     const int V1 = V + 1;
     for (int i = 0; i < Lt; i++) {
         float *row = s + (size_t)i * V1;
@@ -86,15 +87,17 @@ int mdm_sedd_confident_keep(int n_maskable, double t_next) {
 }
 
 /* log of the largest probability of a row over the non-MASK pieces, -log sum
- * e^{s_y - max}, in double as the reference, rounded to float. */
+ * e^{s_y - max}.  In float (the reference: double, rounded to float): each
+ * term is at most 1 and one is exactly 1, so the float sum of V terms is
+ * within V ulp of it, and there is no soft-float double on a Cortex-M. */
 static float confidence(const float *row, int V) {
     float m = row[0];
     for (int y = 1; y < V; y++)
         m = row[y] > m ? row[y] : m;
-    double sum = 0.0;
+    float sum = 0.0f;
     for (int y = 0; y < V; y++)
-        sum += exp((double)row[y] - (double)m);
-    return (float)-log(sum);
+        sum += expf(row[y] - m);
+    return -logf(sum);
 }
 
 void mdm_sedd_confident_step(int32_t *tokens, const float *s, const unsigned char *frozen,

@@ -53,8 +53,8 @@ int mdm_sedd_confident_keep(int n_maskable, double t_next);
 /* Confidence-first step (MDM_TEXT_CONFIDENT, deterministic): of the masked,
  * non-frozen positions, all but mdm_sedd_confident_keep(n_maskable, t_next)
  * become their most likely non-MASK piece, the most confident first (the
- * largest probability of that piece, computed as float(-log sum_y
- * e^{s_y - max}) in double; ties: the lower position).  conf: Lt floats. */
+ * largest probability of that piece, -log sum_y e^{s_y - max} in float
+ * (the reference: double); ties: the lower position).  conf: Lt floats. */
 void mdm_sedd_confident_step(int32_t *tokens, const float *s, const unsigned char *frozen,
                              int Lt, int V, int n_maskable, double t_next, float *conf);
 
