@@ -1,18 +1,19 @@
 /* A sampling profiler for the firmware (make qemu-m55 FW_PROFILE=1): each
  * SysTick wrap (64 Ki instructions under -icount) adds one to the bucket
- * of the interrupted PC, 64 bytes of code per bucket; fw_profile_dump
+ * of the interrupted PC, 16 bytes of code per bucket; fw_profile_dump
  * prints the buckets as "profile: TASK ADDRESS COUNT" lines (and clears them), which
  * tools/firmware/profile.py names by function with arm-none-eabi-nm. */
 #include "board.h"
 #include "semihost.h"
 
 #if defined(FW_PROFILE)
-#define BUCKET_SHIFT 6
-#define N_BUCKETS 2048 /* 128 KB of code */
+#define BUCKET_SHIFT 4
+#define N_BUCKETS 8192 /* 128 KB of code */
 
 extern volatile uint32_t fw_systick_wraps;
 extern const char __code_start[];
-static uint32_t buckets[N_BUCKETS], outside;
+static uint16_t buckets[N_BUCKETS]; /* a task is ~10^4 samples */
+static uint32_t outside;
 
 void fw_profile_tick(const uint32_t *frame) {
     fw_systick_wraps++;

@@ -45,7 +45,13 @@ int mdm_kernels_available(const mdm_kernels **out, int max) {
     const mdm_kernels *all[8];
     int n = 0;
     all[n++] = &mdm_kernels_scalar;
+#if defined(__ARM_FEATURE_SIMD32) && !defined(__aarch64__)
+    all[n++] = &mdm_kernels_tiled;
+    all[n++] = &mdm_kernels_dsp; /* SMLAD: auto on the M4/M7 */
+#else
+    all[n++] = &mdm_kernels_dsp; /* portable SMLAD: by name (and for the tests) only */
     all[n++] = &mdm_kernels_tiled; /* auto where there is no SIMD set */
+#endif
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
     all[n++] = &mdm_kernels_helium;
 #endif

@@ -84,6 +84,11 @@ void mdm_conv2d_tiled_range(float *y, const float *x, const mdm_tensor *w, const
 /* One output of the reference 3x3 convolution (k: the dequantized row). */
 float mdm_conv2d_ref_one(const float *x, const float *k, float bias, int ci, int h, int w,
                          int stride, int oy, int ox);
+/* Q8_0/Q4_0 linear layers in int8 by SMLAD (dsp.c): available in every
+ * build (a portable SMLAD where the core has none, so the tests check it
+ * everywhere); `auto` only where the core has the instruction and no
+ * vector unit (Cortex-M4/M7). */
+extern const mdm_kernels mdm_kernels_dsp;
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
 /* Helium (MVE) with the scalar set's bits (arm/helium.c). */
 extern const mdm_kernels mdm_kernels_helium;

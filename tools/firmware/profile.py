@@ -5,7 +5,7 @@
     tools/firmware/profile.py build/fw-m55/firmware.elf run.txt
 
 Samples are taken every 2048 SysTick ticks (ports/cortex-m/profile.c); the
-instructions_TASK lines of the run turn shares into instructions.  A 64-byte
+instructions_TASK lines of the run turn shares into instructions.  A 16-byte
 bucket is given to the function that holds its first byte."""
 import bisect
 import collections
