@@ -97,6 +97,8 @@ int main(void) {
     extern uint64_t fw_clock_ticks_per_cal;
     kv_u64("clock_calibration_ticks", fw_clock_ticks_per_cal);
     kv("model", FW_MODEL_NAME);
+    extern void fw_kcheck(void (*)(const char *, uint64_t));
+    fw_kcheck(kv_u64); /* the helium set's vector math against libm (kcheck.c) */
 
     mdm_model_params mp = mdm_model_params_init();
     bump heap = {0};

@@ -24,7 +24,7 @@ FW_LD_m55         := mps3-an547.ld
 FW_LD_m4          := mps2-an386.ld
 FW_QEMU_m55       := mps3-an547
 FW_QEMU_m4        := mps2-an386
-FW_SRC            := $(addprefix ports/cortex-m/,startup.c semihost.c clock.c profile.c firmware.c blobs.S)
+FW_SRC            := $(addprefix ports/cortex-m/,startup.c semihost.c clock.c profile.c kcheck.c firmware.c blobs.S)
 FW_OPT             = -O2 -ffunction-sections -fdata-sections $(FW_CPU_$(1))
 FW_DEFS            = -DFW_BOARD='"$(FW_QEMU_$(1))"' -DFW_MODEL_PATH='"$(abspath $(FW_MODEL))"' \
                      -DFW_MODEL_NAME='"$(notdir $(FW_MODEL))"' -DFW_IMAGE_NAME='"$(notdir $(FW_IMAGE))"' \
@@ -42,7 +42,7 @@ build/fw-%/libmdm.a: FORCE
 
 # Always relinked: the prompt, seed and model are make variables.
 build/fw-%/firmware.elf: build/fw-%/libmdm.a FORCE
-	$(FW_CROSS)gcc -std=c11 $(WARN) $(call FW_OPT,$*) -I. -Iports/cortex-m \
+	$(FW_CROSS)gcc -std=c11 $(WARN) $(call FW_OPT,$*) -I. -Isrc -Iports/cortex-m \
 	    $(call FW_DEFS,$*) -nostartfiles -Wl,--gc-sections -Lports/cortex-m -T $(FW_LD_$*) \
 	    $(FW_SRC) $< -lm -o $@
 

@@ -96,6 +96,15 @@ for run in m55:auto m4:auto m4:tiled; do
     else
         echo "FAIL firmware-$board caption: \"$(value caption "$out")\", host says \"$want\""
     fi
+    ulp=$(value exp_max_ulp "$out")
+    if [ -n "$ulp" ]; then # the helium set's vector math on the board (kcheck.c)
+        sp=$(value softplus_max_rel_ppb "$out"); si=$(value silu_max_rel_ppb "$out")
+        if [ "$ulp" -le 2 ] && [ "$sp" -le 2000 ] && [ "$si" -le 2000 ]; then
+            echo "PASS firmware-$board vector math: exp within $ulp ulp of expf, softplus and SiLU within $sp and $si ppb"
+        else
+            echo "FAIL firmware-$board vector math: exp $ulp ulp (<= 2), softplus $sp ppb, SiLU $si ppb (<= 2000)"
+        fi
+    fi
     ram=$(value ram_bytes "$out")
     if [ "$ram" -le "$RAM_LIMIT" ]; then
         echo "PASS firmware-$board memory: ram_bytes $ram <= $RAM_LIMIT, flash_bytes $(value flash_bytes "$out")"
