@@ -220,13 +220,14 @@ typedef struct {
     int n_threads;
     /* Kernel set: NULL or "auto" (default) picks the fastest this CPU runs;
      * "scalar" forces the reference kernels; "tiled" is plain C with the
-     * scalar set's bits, faster where there is no SIMD (auto there, as on
-     * the Cortex-M4); "helium" (MVE, Cortex-M55) gives those bits too; a
+     * scalar set's bits, faster where there is no SIMD (auto there); "dsp"
+     * (int8 by SMLAD; auto on the Cortex-M4/M7, portable C elsewhere) and
+     * "helium" (MVE, Cortex-M55: vector exp, fused multiply-adds); a
      * named set ("avx512", "neon", "neon-dotprod", "helium") that this build
      * or CPU lacks gives MDM_ERR_UNSUPPORTED.
      * Sets agree with "scalar" to rounding, except that the int8 paths
-     * (Q8_0/Q4_0 weights on avx512 and neon-dotprod) quantize activations to
-     * 8 bits per 32 values, as llama.cpp does. */
+     * (Q8_0/Q4_0 weights on avx512, neon-dotprod and dsp) quantize
+     * activations to 8 bits per 32 values, as llama.cpp does. */
     const char *kernels;
     /* Where the model runs: NULL or "cpu" (default); "opencl": the first
      * OpenCL GPU, else the first OpenCL device; "opencl:N": device N of

@@ -90,7 +90,7 @@ float mdm_conv2d_ref_one(const float *x, const float *k, float bias, int ci, int
  * vector unit (Cortex-M4/M7). */
 extern const mdm_kernels mdm_kernels_dsp;
 #if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 2)
-/* Helium (MVE) with the scalar set's bits (arm/helium.c). */
+/* Helium (MVE) with a vector exp and fused multiply-adds (arm/helium.c). */
 extern const mdm_kernels mdm_kernels_helium;
 #endif
 #if defined(__x86_64__)
