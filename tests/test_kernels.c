@@ -6,6 +6,7 @@
 #include "check.h"
 #include "golden_io.h"
 #include "rel_err.h"
+#include "kernels/fastexp.h"
 #include "kernels/kernels.h"
 #include <math.h>
 #include <stdint.h>
@@ -389,6 +390,28 @@ static void groupnorm_cases(void) {
     free(v), free(ga), free(bt), free(ref);
 }
 
+/* mdm_exp_fast (the dsp set's exp) against expf: within the 2 ulp its
+ * header states over (-87.3, 88.3], 0 below, NaN kept. */
+static int32_t ordered_bits(float f) {
+    int32_t i;
+    memcpy(&i, &f, 4);
+    return i < 0 ? INT32_MIN - i : i;
+}
+
+static void fast_exp_ulp(void) {
+    int64_t worst = 0;
+    const int n = 2000000;
+    for (int i = 0; i <= n; i++) {
+        const float x = -87.29f + 175.59f * (float)i / (float)n;
+        const int64_t d = (int64_t)ordered_bits(mdm_exp_fast(x)) - ordered_bits(expf(x));
+        worst = d < 0 ? (-d > worst ? -d : worst) : (d > worst ? d : worst);
+    }
+    CHECKF(worst <= 2, "exp within %lld ulp of expf (want <= 2)", (long long)worst);
+    printf("  mdm_exp_fast: within %lld ulp of expf on (-87.3, 88.3]\n", (long long)worst);
+    CHECK(mdm_exp_fast(-100.0f) == 0.0f && mdm_exp_fast(0.0f) == 1.0f);
+    CHECK(isnan(mdm_exp_fast(NAN)) && isfinite(mdm_exp_fast(1000.0f)));
+}
+
 int main(void) {
     have_golden = golden_open(&gf, GOLDEN) == 0;
     if (have_golden) {
@@ -407,6 +430,7 @@ int main(void) {
     RUN(conv1d_odd);
     RUN(scan_odd);
     RUN(activations);
+    RUN(fast_exp_ulp);
     RUN(conv2d_cases);
     RUN(conv2d_hand);
     RUN(upsample_hand);

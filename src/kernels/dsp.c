@@ -6,14 +6,16 @@
  * the weights are read in place, four bytes at a time turned into pairs
  * by SXTB16 (Q8_0) or mask and UXTB16 (Q4_0) and used for four tokens;
  * a block's integer dot product is scaled by both scales.
+ * The scan, SiLU and softplus take e^x from fastexp.h instead of expf.
  * Everything else, F32/F16 weights included, is the tiled set's.
  *
  * Plain C with a portable SMLAD where the core has none, so the host's
  * cross-kernel test (tests/test_simd.c) checks the same arithmetic; an
  * ARM build with __ARM_FEATURE_SIMD32 uses the instruction. */
 #include "kernels/dispatch.h"
+#include "kernels/fastexp.h"
 #include "kernels/quant.h"
-#include <math.h> /* fabsf */
+#include <math.h> /* fabsf, log1pf */
 #include <string.h>
 
 #if defined(__ARM_FEATURE_SIMD32)
@@ -163,6 +165,38 @@ static void matmul(float *y, const float *x, const mdm_tensor *w, const float *b
     }
 }
 
+/* ref/scan.c's loop with mdm_exp_fast. */
+static void scan(float *y, const float *x, const float *delta, const float *A, const float *B,
+                 const float *C, int ld_bc, const float *D, int T, int di, int N, float *h,
+                 int c0, int c1) {
+    memset(h + (size_t)c0 * N, 0, (size_t)(c1 - c0) * (size_t)N * sizeof(float));
+    for (int t = 0; t < T; t++) {
+        const float *Bt = B + (size_t)t * ld_bc, *Ct = C + (size_t)t * ld_bc;
+        for (int c = c0; c < c1; c++) {
+            const float dt = delta[(size_t)t * di + c];
+            const float xv = x[(size_t)t * di + c]; /* read before y (may alias x) is written */
+            const float *Ac = A + (size_t)c * N;
+            float *hc = h + (size_t)c * N;
+            float acc = 0.0f;
+            for (int n = 0; n < N; n++) {
+                hc[n] = mdm_exp_fast(dt * Ac[n]) * hc[n] + dt * Bt[n] * xv;
+                acc += hc[n] * Ct[n];
+            }
+            y[(size_t)t * di + c] = acc + xv * D[c];
+        }
+    }
+}
+
+static void silu(float *x, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        x[i] = x[i] / (1.0f + mdm_exp_fast(-x[i]));
+}
+
+static void softplus(float *x, size_t n) { /* x itself above 20, as torch */
+    for (size_t i = 0; i < n; i++)
+        x[i] = x[i] > 20.0f ? x[i] : log1pf(mdm_exp_fast(x[i]));
+}
+
 /* The tiled set's workspace, or all T tokens quantized. */
 static size_t ws_bytes(int T, int K, int conv_k, int conv_co, int N) {
     const size_t tiled = mdm_kernels_ws_one_row(T, K, conv_k, conv_co, N);
@@ -176,9 +210,9 @@ const mdm_kernels mdm_kernels_dsp = {
     .matmul = matmul,
     .rmsnorm = mdm_rmsnorm,
     .conv1d = mdm_conv1d_ref_range,
-    .scan = mdm_scan_ref_range,
-    .silu = mdm_silu,
-    .softplus = mdm_softplus,
+    .scan = scan,
+    .silu = silu,
+    .softplus = softplus,
     .conv2d = mdm_conv2d_tiled_range,
     .upsample = mdm_upsample2x,
     .groupnorm = mdm_groupnorm,
