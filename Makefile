@@ -30,6 +30,8 @@ ifeq ($(PORT),none)
 LIB_SRC  := $(filter-out src/image/%,$(wildcard src/*.c src/*/*.c src/*/*/*.c)) \
             $(wildcard ports/none/*.c)
 .DEFAULT_GOAL := lib
+else
+.DEFAULT_GOAL := all
 endif
 # OpenCL backend (src/opencl): only with make OPENCL=1, which links the Khronos
 # ICD loader (Debian: ocl-icd-opencl-dev, opencl-headers); the default build
