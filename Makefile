@@ -67,6 +67,20 @@ $(BUILD)/libmdm.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
+# Library objects are position-independent (one set serves libmdm.a and
+# libmdm.so) and hidden by default: mdm_rt.h marks the public API visible.
+# PORT=none (bare metal: no shared library) keeps its objects as they were.
+ifeq ($(PORT),none)
+LIB_CFLAGS ?=
+endif
+LIB_CFLAGS ?= -fPIC -fvisibility=hidden
+$(LIB_OBJ): CFLAGS += $(LIB_CFLAGS)
+# Objects built before these flags (or with others) are rebuilt: a stamp of them.
+$(LIB_OBJ): $(BUILD)/lib.flags
+$(BUILD)/lib.flags: FORCE
+	@mkdir -p $(dir $@); echo '$(LIB_CFLAGS)' | cmp -s - $@ || echo '$(LIB_CFLAGS)' >$@
+.PHONY: FORCE
+
 $(BUILD)/libconvert.a: $(CONV_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
@@ -147,3 +161,34 @@ $(BUILD)/golden-tool: $(call obj,tests/tools/golden_tool.c) $(CONV_LIB) $(BUILD)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 # ---- firmware for two emulated Cortex-M boards: ports/cortex-m/firmware.mk ----
 include ports/cortex-m/firmware.mk
+
+# ---- install: header, static and shared library, tools, demo models, mdm.pc ----
+# make install PREFIX=/usr/local DESTDIR=/tmp/stage.  The shared library's
+# soname carries MAJOR (and MINOR while MAJOR is 0); it exports the names of
+# mdm_rt.h only (-fvisibility=hidden above, src/libmdm.map).  mdm finds the
+# installed models from its own location (tools/mdm/find_model.c).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+version_part = $(shell sed -n 's/^\#define MDM_VERSION_$(1) \([0-9]*\)$$/\1/p' mdm_rt.h)
+V_MAJOR := $(call version_part,MAJOR)
+V_MINOR := $(call version_part,MINOR)
+V_PATCH := $(call version_part,PATCH)
+SONAME  := libmdm.so.$(V_MAJOR)$(if $(filter 0,$(V_MAJOR)),.$(V_MINOR))
+SHLIB   := $(BUILD)/libmdm.so.$(V_MAJOR).$(V_MINOR).$(V_PATCH)
+.PHONY: shared install
+shared: $(SHLIB)
+$(SHLIB): $(LIB_OBJ) src/libmdm.map
+	$(CC) -shared $(LDFLAGS) -Wl,-soname,$(SONAME) -Wl,--version-script=src/libmdm.map \
+	    -Wl,--no-undefined $(LIB_OBJ) $(LDLIBS) -o $@
+$(call obj,tools/mdm/find_model.c): CFLAGS += -DMDM_SOURCE_DIR='"$(CURDIR)"'
+install: all $(SHLIB)
+	@d=$(DESTDIR)$(PREFIX); set -e; \
+	mkdir -p $$d/include $$d/lib/pkgconfig $$d/bin $$d/share/mdm/models; \
+	cp mdm_rt.h $$d/include/; \
+	cp $(BUILD)/libmdm.a $(SHLIB) $$d/lib/; \
+	ln -sf $(notdir $(SHLIB)) $$d/lib/$(SONAME); ln -sf $(SONAME) $$d/lib/libmdm.so; \
+	cp $(BUILD)/mdm $(BUILD)/mdm-convert $$d/bin/; \
+	cp models/*.gguf $$d/share/mdm/models/; \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(V_MAJOR).$(V_MINOR).$(V_PATCH)|' \
+	    tools/mdm.pc.in >$$d/lib/pkgconfig/mdm.pc; \
+	echo "installed mdm $(V_MAJOR).$(V_MINOR).$(V_PATCH) in $$d"

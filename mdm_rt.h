@@ -29,6 +29,42 @@
 extern "C" {
 #endif
 
+/* Everything declared here is the library's interface: built with
+ * -fvisibility=hidden, the shared library exports these names and no others. */
+#pragma GCC visibility push(default)
+
+/* ---- version ------------------------------------------------------------
+ * MAJOR changes when the ABI breaks (the shared library's soname carries
+ * it; while MAJOR is 0, MINOR too), MINOR when something is added, PATCH
+ * for fixes.  mdm_version() is the library's own (MDM_VERSION_NUMBER of
+ * the build), to compare with the header a program was compiled with. */
+#define MDM_VERSION_MAJOR 0
+#define MDM_VERSION_MINOR 1
+#define MDM_VERSION_PATCH 0
+#define MDM_VERSION_NUMBER (MDM_VERSION_MAJOR * 10000 + MDM_VERSION_MINOR * 100 + MDM_VERSION_PATCH)
+#define MDM_VERSION_STRING "0.1.0"
+
+int mdm_version(void);                /* MDM_VERSION_NUMBER of the library */
+const char *mdm_version_string(void); /* "MAJOR.MINOR.PATCH" of the library */
+
+/* ---- parameter structs that grow ------------------------------------------
+ * Every *_params struct starts with struct_size, the struct's size as the
+ * caller's compiler saw it.  The *_params_init() functions are inline here:
+ * they set struct_size = sizeof and ask the library to fill exactly that
+ * many bytes with defaults (mdm_*_params_defaults).  New fields are only
+ * ever appended, so a library reads the fields within struct_size and uses
+ * its defaults for the rest: a program built with an older header runs on a
+ * newer library unchanged.  A struct larger than the library knows (a
+ * program built with a newer header) is accepted when the extra bytes are
+ * zero (fields left at their defaults), else MDM_ERR_UNSUPPORTED.
+ * struct_size 0 (a struct that skipped its init) is MDM_ERR_INVALID_ARG.
+ * So that both directions work, a field added later takes all-zero bytes
+ * as its default (NULL, 0): an older library fills a newer caller's unknown
+ * tail with zeros, and accepts it only while zero.  The fields issues 9-11
+ * appended (device, err, log, progress, alloc) all default to NULL.
+ * Structs must be set up by their *_params_init(), never by a brace
+ * initializer or memset alone (those leave struct_size 0). */
+
 /* Status codes: stable numbers, one X-macro so names and messages cannot drift. */
 #define MDM_STATUS_LIST(X)                                                        \
     X(MDM_OK, 0, "ok")                                                            \
@@ -114,6 +150,7 @@ typedef int (*mdm_progress_fn)(void *user, int step, int total);
 typedef struct mdm_model mdm_model;
 
 typedef struct {
+    size_t struct_size; /* set by mdm_model_params_init (see "parameter structs that grow") */
     int verify_crc; /* check mdm.data_crc32 over the tensor data (default 1) */
     mdm_log_fn log; /* diagnostics of the open (default NULL: none) */
     void *log_user;
@@ -128,7 +165,12 @@ typedef struct {
     void *alloc_user;
 } mdm_model_params;
 
-mdm_model_params mdm_model_params_init(void);
+void mdm_model_params_defaults(mdm_model_params *p, size_t struct_size);
+static inline mdm_model_params mdm_model_params_init(void) {
+    mdm_model_params p;
+    mdm_model_params_defaults(&p, sizeof p);
+    return p;
+}
 
 /* The alignment mdm_model_open_memory needs of data (MDM_ERR_MISALIGNED
  * otherwise): what malloc returns on any platform. */
@@ -210,6 +252,7 @@ mdm_status mdm_model_tensor(const mdm_model *m, size_t i, mdm_tensor_info *out);
 typedef struct mdm_ctx mdm_ctx;
 
 typedef struct {
+    size_t struct_size;    /* set by mdm_ctx_params_init (see "parameter structs that grow") */
     size_t max_text_bytes; /* longest prompt or question accepted, in bytes,
                             * 1..1048576 (default 4096); it sizes the
                             * tokenizer's scratch */
@@ -254,7 +297,12 @@ typedef struct {
 
 #define MDM_MAX_THREADS 64
 
-mdm_ctx_params mdm_ctx_params_init(void);
+void mdm_ctx_params_defaults(mdm_ctx_params *p, size_t struct_size);
+static inline mdm_ctx_params mdm_ctx_params_init(void) {
+    mdm_ctx_params p;
+    mdm_ctx_params_defaults(&p, sizeof p);
+    return p;
+}
 
 /* Bytes that mdm_ctx_create needs for this model and params (whatever the
  * buffer's alignment); 0 when the params are invalid or the size overflows
@@ -315,6 +363,7 @@ typedef enum { MDM_TEXT_ANALYTIC = 0, MDM_TEXT_EULER = 1, MDM_TEXT_CONFIDENT = 2
 #define MDM_MAX_STEPS 1000
 
 typedef struct {
+    size_t struct_size;             /* set by mdm_gen_params_init (see "parameter structs that grow") */
     int steps;                      /* image steps, 1..MDM_MAX_STEPS (default 20) */
     mdm_image_sampler sampler;      /* default Euler */
     int text_steps;                 /* text steps, 1..MDM_MAX_STEPS (default 16) */
@@ -332,7 +381,12 @@ typedef struct {
 
 /* The tasks take p NULL as the defaults; a field outside its range above
  * (or an unknown sampler) is MDM_ERR_INVALID_ARG before any work. */
-mdm_gen_params mdm_gen_params_init(void);
+void mdm_gen_params_defaults(mdm_gen_params *p, size_t struct_size);
+static inline mdm_gen_params mdm_gen_params_init(void) {
+    mdm_gen_params p;
+    mdm_gen_params_defaults(&p, sizeof p);
+    return p;
+}
 
 /* Text-to-image: prompt (prompt_len bytes of UTF-8) -> pixels (n must be
  * H*W*C).  guidance != 1 runs the unconditional branch too (text all MASK).
@@ -394,6 +448,8 @@ enum { MDM_TASK_T2I = 0, MDM_TASK_CAPTION = 1, MDM_TASK_VQA = 2, MDM_TASK_JOINT 
 mdm_status mdm_denoise(mdm_ctx *ctx, int batch, const float *latents, const int32_t *tokens,
                        const float *t_image, const float *t_text, const int32_t *task,
                        float *velocity, float *log_score);
+
+#pragma GCC visibility pop
 
 #ifdef __cplusplus
 }

@@ -8,15 +8,24 @@
 #include "model/errmsg.h"
 #include <stdarg.h>
 #include "device.h"
+#include "params.h"
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define DEFAULT_MAX_TEXT_BYTES 4096
 #define MAX_TEXT_BYTES_LIMIT (1u << 20) /* prompts are a sentence, not a book */
 
-mdm_ctx_params mdm_ctx_params_init(void) {
-    mdm_ctx_params p = {.max_text_bytes = DEFAULT_MAX_TEXT_BYTES, .n_threads = 1};
-    return p;
+void mdm_ctx_params_defaults(mdm_ctx_params *p, size_t struct_size) {
+    const mdm_ctx_params def = {.struct_size = sizeof def,
+                                .max_text_bytes = DEFAULT_MAX_TEXT_BYTES, .n_threads = 1};
+    mdm_params_fill(p, struct_size, &def, sizeof def);
+}
+
+/* The caller's params (NULL: defaults) as this library's struct. */
+static mdm_status take_params(const mdm_ctx_params *p, mdm_ctx_params *out) {
+    *out = mdm_ctx_params_init();
+    return p ? mdm_params_take(out, sizeof *out, p) : MDM_OK;
 }
 
 static mdm_spm_vocab spm_vocab_of(const mdm_model *m) {
@@ -127,9 +136,9 @@ static mdm_status plan(const mdm_model *m, const mdm_ctx_params *p, size_t *pers
 /* ---- the API ----------------------------------------------------------- */
 
 size_t mdm_ctx_size(const mdm_model *m, const mdm_ctx_params *p) {
-    mdm_ctx_params def = mdm_ctx_params_init();
+    mdm_ctx_params def;
     size_t persist, scratch;
-    if (plan(m, p ? p : &def, &persist, &scratch) != MDM_OK)
+    if (take_params(p, &def) != MDM_OK || plan(m, &def, &persist, &scratch) != MDM_OK)
         return 0;
     return persist + scratch + MDM_ARENA_SLACK;
 }
@@ -201,13 +210,23 @@ static mdm_status create(const mdm_model *m, const mdm_ctx_params *p, void *buff
 
 mdm_status mdm_ctx_create(const mdm_model *m, const mdm_ctx_params *p, void *buffer, size_t size,
                           mdm_ctx **out) {
-    mdm_ctx_params def = mdm_ctx_params_init();
+    mdm_ctx_params def;
     if (out)
         *out = NULL;
-    if (!p)
-        p = &def;
+    mdm_status st = take_params(p, &def);
+    if (st != MDM_OK) {
+        /* the caller's err, when its struct is sane and reaches that far */
+        size_t n = p->struct_size;
+        if (n <= ((size_t)1 << 20) && n >= offsetof(mdm_ctx_params, err_len) + sizeof(size_t) &&
+            p->err && p->err_len)
+            mdm_fmt(p->err, p->err_len, "mdm_ctx_params: struct_size %zu (%s)", n,
+                    st == MDM_ERR_UNSUPPORTED ? "fields this library does not know are set"
+                                              : "not set by mdm_ctx_params_init");
+        return st;
+    }
+    p = &def;
     char msg[256] = "";
-    mdm_status st = create(m, p, buffer, size, out, msg, sizeof msg);
+    st = create(m, p, buffer, size, out, msg, sizeof msg);
     if (st != MDM_OK) {
         /* a device that failed has already written its reason (with the
          * driver's build log) to p->err: keep it */

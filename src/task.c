@@ -3,15 +3,18 @@
  * through the callbacks defined here.  Sample k of a request uses seed + k
  * (the caller's loop); streams as src/sample/pcg32.h. */
 #include "context.h"
+#include "params.h"
 #include "sample/flow.h"
 #include "sample/sedd.h"
 #include <math.h>
 #include <string.h>
 
-mdm_gen_params mdm_gen_params_init(void) {
-    mdm_gen_params p = {.steps = 20, .sampler = MDM_SAMPLER_EULER, .text_steps = 16,
-                        .text_sampler = MDM_TEXT_CONFIDENT, .guidance = 1.0f, .shift = 1.0f};
-    return p;
+void mdm_gen_params_defaults(mdm_gen_params *p, size_t struct_size) {
+    const mdm_gen_params def = {.struct_size = sizeof def, .steps = 20,
+                                .sampler = MDM_SAMPLER_EULER, .text_steps = 16,
+                                .text_sampler = MDM_TEXT_CONFIDENT, .guidance = 1.0f,
+                                .shift = 1.0f};
+    mdm_params_fill(p, struct_size, &def, sizeof def);
 }
 
 static int gen_params_ok(const mdm_gen_params *p) {
@@ -40,7 +43,8 @@ void mdm_task_state_carve(mdm_arena *a, const mdm_hparams *hp, mdm_task_state *s
 typedef struct {
     mdm_ctx *ctx;
     mdm_task_state s;
-    const mdm_gen_params *p;
+    const mdm_gen_params *p; /* = &params */
+    mdm_gen_params params;   /* the caller's, read over the defaults */
     int task;
     size_t n;            /* latent floats */
     const float *latent; /* the clean latent of caption and VQA */
@@ -53,10 +57,14 @@ static mdm_status task_open(task_run *r, mdm_ctx *ctx, const mdm_gen_params *p, 
                             size_t *mark) {
     memset(r, 0, sizeof *r);
     *mark = mdm_arena_mark(&ctx->arena);
-    if (!gen_params_ok(p))
+    r->params = mdm_gen_params_init();
+    mdm_status st = mdm_params_take(&r->params, sizeof r->params, p);
+    if (st != MDM_OK)
+        return st;
+    if (!gen_params_ok(&r->params))
         return MDM_ERR_INVALID_ARG;
     const mdm_hparams *hp = &ctx->m->hp;
-    r->ctx = ctx, r->p = p, r->task = task;
+    r->ctx = ctx, r->p = &r->params, r->task = task;
     r->n = mdm_latent_count(hp);
     mdm_task_state_carve(&ctx->arena, hp, &r->s);
     return mdm_arena_ok(&ctx->arena) ? MDM_OK : MDM_ERR_INTERNAL;

@@ -4,15 +4,16 @@
 #include "model/crc32.h"
 #include "model/errmsg.h"
 #include "model/loader.h"
+#include "params.h"
 #include "port.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-mdm_model_params mdm_model_params_init(void) {
-    mdm_model_params p = {.verify_crc = 1};
-    return p;
+void mdm_model_params_defaults(mdm_model_params *p, size_t struct_size) {
+    const mdm_model_params def = {.struct_size = sizeof def, .verify_crc = 1};
+    mdm_params_fill(p, struct_size, &def, sizeof def);
 }
 
 static mdm_status check_crc(const mdm_gguf *g, mdm_model *m, int verify, char *err, size_t len) {
@@ -30,9 +31,6 @@ static mdm_status check_crc(const mdm_gguf *g, mdm_model *m, int verify, char *e
 
 static mdm_status open_view(const void *data, size_t size, const mdm_model_params *p,
                             mdm_model **out, char *err, size_t len) {
-    mdm_model_params def = mdm_model_params_init();
-    if (!p)
-        p = &def;
     mdm_allocator al = {p->alloc, p->free, p->alloc_user};
     mdm_model *m = mdm_alloc_zero(&al, 1, sizeof *m);
     mdm_gguf *g = m ? mdm_alloc_zero(&al, 1, sizeof *g) : NULL;
@@ -119,18 +117,45 @@ static mdm_status report(mdm_status st, const mdm_model_params *p, mdm_model *co
     return st;
 }
 
-mdm_status mdm_model_open_memory(const void *data, size_t size, const mdm_model_params *p,
-                                 mdm_model **out, char *err, size_t err_len) {
-    char msg[512];
-    mdm_status st = open_memory(data, size, p, out, msg, sizeof msg);
-    return report(st, p, out, msg, sizeof msg, err, err_len);
+/* The caller's params (NULL: defaults) read over this library's defaults
+ * (mdm_rt.h, "parameter structs that grow"); the reason into msg. */
+static mdm_status take_params(const mdm_model_params *p, mdm_model_params *out, char *msg,
+                              size_t len) {
+    *out = mdm_model_params_init();
+    mdm_status st = p ? mdm_params_take(out, sizeof *out, p) : MDM_OK;
+    if (st != MDM_OK)
+        mdm_err(msg, len, st, "mdm_model_params: struct_size %zu (%s)", p->struct_size,
+                st == MDM_ERR_UNSUPPORTED ? "fields this library does not know are set"
+                                          : "not set by mdm_model_params_init");
+    return st;
 }
 
-mdm_status mdm_model_open_file(const char *path, const mdm_model_params *p, mdm_model **out,
+mdm_status mdm_model_open_memory(const void *data, size_t size, const mdm_model_params *caller,
+                                 mdm_model **out, char *err, size_t err_len) {
+    char msg[512] = "";
+    mdm_model_params p;
+    mdm_status st = take_params(caller, &p, msg, sizeof msg);
+    if (st != MDM_OK) {
+        if (out)
+            *out = NULL;
+        return report(st, NULL, out, msg, sizeof msg, err, err_len);
+    }
+    st = open_memory(data, size, &p, out, msg, sizeof msg);
+    return report(st, &p, out, msg, sizeof msg, err, err_len);
+}
+
+mdm_status mdm_model_open_file(const char *path, const mdm_model_params *caller, mdm_model **out,
                                char *err, size_t err_len) {
-    char msg[512];
-    mdm_status st = open_file(path, p, out, msg, sizeof msg);
-    return report(st, p, out, msg, sizeof msg, err, err_len);
+    char msg[512] = "";
+    mdm_model_params p;
+    mdm_status st = take_params(caller, &p, msg, sizeof msg);
+    if (st != MDM_OK) {
+        if (out)
+            *out = NULL;
+        return report(st, NULL, out, msg, sizeof msg, err, err_len);
+    }
+    st = open_file(path, &p, out, msg, sizeof msg);
+    return report(st, &p, out, msg, sizeof msg, err, err_len);
 }
 
 void mdm_model_free(mdm_model *m) {

@@ -16,12 +16,9 @@ static const char usage[] =
     "\n"
     "  -m, --model MODEL  model file (default " CLI_DEFAULT_MODEL ")\n"
     "  --runs N           runs per measurement, median reported, 1..1000 (default 5)\n"
-    "  --threads N        threads, 1..64 (default 1); results do not depend on it\n"
-    "  --kernel NAME      kernel set: auto (default: the fastest here), scalar\n"
-    "                     (the reference kernels), or a set by name (avx512, neon)\n"
     "  --step-only        only the denoiser steps and the VAE (no end-to-end tasks)\n"
     "  --device D         cpu (default), opencl or opencl:N (see mdm devices)\n"
-    "  --json             JSON on stdout\n"
+    "  --json             JSON on stdout\n" CLI_EXEC_USAGE
     "\n"
     "Measures one denoiser step (batch 1, and batch 2 as classifier-free guidance\n"
     "runs it), one VAE decode and encode, text-to-image end to end (20 Euler steps,\n"
@@ -152,26 +149,20 @@ static void report(const char *model, const cli_session *s, const mdm_ctx_params
 }
 
 int cmd_bench(int argc, char **argv) {
-    const char *model = NULL, *runs_s = NULL, *threads_s = NULL, *kernel = NULL, *device = NULL;
+    const char *model = NULL, *runs_s = NULL, *device = NULL;
     int json = 0, step_only = 0;
     long runs = 5;
     const cli_opt opts[] = {{"--model", "-m", &model, NULL},
                             {"--runs", NULL, &runs_s, NULL},
                             {"--json", NULL, NULL, &json},
-                            {"--threads", NULL, &threads_s, NULL},
-                            {"--kernel", NULL, &kernel, NULL},
                             {"--step-only", NULL, NULL, &step_only},
                             {"--device", NULL, &device, NULL}};
-    int rc = cli_parse(argc, argv, opts, 7, "bench", usage, NULL);
+    int rc = cli_parse(argc, argv, opts, 5, "bench", usage, NULL);
     if (rc)
         return rc < 0 ? 0 : rc;
-    long threads = 1;
-    if (!cli_int("bench", usage, "--runs", runs_s, 1, 1000, &runs) ||
-        !cli_int("bench", usage, "--threads", threads_s, 1, MDM_MAX_THREADS, &threads))
+    if (!cli_int("bench", usage, "--runs", runs_s, 1, 1000, &runs))
         return EXIT_USAGE;
-    mdm_ctx_params cp = mdm_ctx_params_init();
-    cp.n_threads = (int)threads;
-    cp.kernels = kernel;
+    mdm_ctx_params cp = cli_ctx_params();
     cp.device = device;
     cli_session s;
     if ((rc = cli_open_with("bench", model, &cp, &s)))

@@ -15,7 +15,7 @@
     "                          best text; analytic/euler: the spec's SEDD steps, by seed)\n" \
     "  --json                  print {\"text\": ...} as JSON\n"                            \
     "  --device D              cpu (default), opencl or opencl:N (see mdm devices)\n"     \
-    "  --kernel NAME           kernel set: auto (default) or scalar (the reference kernels)\n" \
+    CLI_EXEC_USAGE                                                                          \
     "\n"                                                                                    \
     "exit status: 0 ok, 2 usage, 3 bad input (model, image, question), 4 internal error\n"
 
@@ -25,7 +25,7 @@ static const char vqa_usage[] =
     "  -q, --question TEXT     e.g. \"is this footwear?\" (lowercased as a prompt is)\n" COMMON_OPTIONS;
 
 typedef struct {
-    const char *cmd, *usage, *model, *image, *question, *device, *kernel;
+    const char *cmd, *usage, *model, *image, *question, *device;
     int vqa; /* takes -q */
     mdm_gen_params p;
     int json;
@@ -37,7 +37,7 @@ static int parse(int argc, char **argv, text_args *a) {
         {"--model", "-m", &a->model, NULL}, {"--image", "-i", &a->image, NULL},
         {"--seed", NULL, &seed, NULL},      {"--steps", NULL, &steps, NULL},
         {"--sampler", NULL, &sampler, NULL}, {"--json", NULL, NULL, &a->json},
-        {"--device", NULL, &a->device, NULL},   {"--kernel", NULL, &a->kernel, NULL},
+        {"--device", NULL, &a->device, NULL},
         {"--question", "-q", &a->question, NULL},
     };
     const int n_opts = (int)(sizeof opts / sizeof opts[0]) - (a->vqa ? 0 : 1);
@@ -102,8 +102,8 @@ static int text_command(int argc, char **argv, text_args *a) {
     if (rc)
         return rc < 0 ? 0 : rc;
     cli_session s;
-    mdm_ctx_params cp = mdm_ctx_params_init();
-    cp.kernels = a->kernel, cp.device = a->device;
+    mdm_ctx_params cp = cli_ctx_params();
+    cp.device = a->device;
     if ((rc = cli_open_with(a->cmd, a->model, &cp, &s)))
         return rc;
     rc = run(a, &s);

@@ -105,7 +105,7 @@ int cli_exit_code(mdm_status st) { return tool_exit_status(st); }
 /* ---- model and context ------------------------------------------------- */
 
 int cli_open_on(const char *cmd, const char *path, const char *device, cli_session *s) {
-    mdm_ctx_params p = mdm_ctx_params_init();
+    mdm_ctx_params p = cli_ctx_params();
     p.device = device;
     return cli_open_with(cmd, path, &p, s);
 }
@@ -115,19 +115,23 @@ int cli_open(const char *cmd, const char *path, cli_session *s) {
 }
 
 int cli_open_with(const char *cmd, const char *path, const mdm_ctx_params *p, cli_session *s) {
-    char err[4096] = "";
+    char err[4096] = "", found[1400];
+    const mdm_ctx_params from_options = cli_ctx_params();
+    if (!p)
+        p = &from_options;
     memset(s, 0, sizeof *s);
-    if (!path)
-        path = CLI_DEFAULT_MODEL;
+    if (!path && !(path = cli_default_model(cmd, found, sizeof found)))
+        return EXIT_INPUT;
     mdm_status st = mdm_model_open_file(path, NULL, &s->model, err, sizeof err);
     if (st != MDM_OK) {
         fprintf(stderr, "mdm %s: %s: %s\n", cmd, path, err[0] ? err : mdm_strerror(st));
         return cli_exit_code(st);
     }
-    mdm_ctx_params cp = p ? *p : mdm_ctx_params_init();
+    mdm_ctx_params cp = *p;
     cp.err = err, cp.err_len = sizeof err; /* the reason, not only the status */
     if ((st = mdm_ctx_create(s->model, &cp, NULL, 0, &s->ctx)) != MDM_OK) {
-        fprintf(stderr, "mdm %s: %s: context: %s%s\n", cmd, path, err[0] ? err : mdm_strerror(st),
+        fprintf(stderr, "mdm %s: %s: context (%d threads, kernel set %s): %s%s\n", cmd, path,
+                cp.n_threads, cp.kernels ? cp.kernels : "auto", err[0] ? err : mdm_strerror(st),
                 cp.device && strcmp(cp.device, "cpu") ? " (--device cpu runs on the CPU)" : "");
         mdm_model_free(s->model);
         s->model = NULL;

@@ -41,6 +41,18 @@ int cli_u64(const char *cmd, const char *usage, const char *opt, const char *s, 
 int cli_float(const char *cmd, const char *usage, const char *opt, const char *s, double lo,
               double hi, float *out);
 
+/* --threads N and --kernel NAME (exec_opts.c): every command takes them.
+ * main.c removes them from argv (EXIT_USAGE for a bad value); contexts
+ * opened with NULL params use them.  Threads default to all online cores. */
+#define CLI_EXEC_USAGE                                                                   \
+    "  --threads N           threads, 1..64 (default: every core); results do not\n"     \
+    "                        depend on it (every command)\n"                             \
+    "  --kernel NAME         kernel set: auto (default: the fastest here), scalar (the\n" \
+    "                        reference kernels), avx2, avx512, neon (every command)\n"
+int cli_take_exec_options(const char *cmd, int *argc, char **argv);
+int cli_threads(void);
+mdm_ctx_params cli_ctx_params(void);
+
 /* Exit code for a status: bad input (3), or internal (4) for memory,
  * internal errors and failures to write. */
 int cli_exit_code(mdm_status st);
@@ -55,6 +67,11 @@ typedef struct {
 } cli_session;
 
 int cli_open(const char *cmd, const char *path, cli_session *s);
+
+/* The model to use when -m is not given (find_model.c): $MDM_MODEL, the
+ * installed data folder, then the source tree.  Returns the path (env or
+ * buf), or NULL after saying on stderr where it looked. */
+const char *cli_default_model(const char *cmd, char *buf, size_t cap);
 /* The same with context params (NULL: defaults): threads, kernel set. */
 int cli_open_with(const char *cmd, const char *path, const mdm_ctx_params *p, cli_session *s);
 /* cli_open on a device (NULL: the CPU): mdm_ctx_params.device. */

@@ -19,13 +19,12 @@ static const char usage[] =
     "  --shift S             time grid shift, > 0 (default 1: uniform)\n"
     "  --count K             number of images, 1..1000 (default 1)\n"
     "  --json                print a JSON summary on stdout\n"
-    "  --device D            cpu (default), opencl or opencl:N (see mdm devices)\n"
-    "  --kernel NAME         kernel set: auto (default) or scalar (the reference kernels)\n"
+    "  --device D            cpu (default), opencl or opencl:N (see mdm devices)\n" CLI_EXEC_USAGE
     "\n"
     "exit status: 0 ok, 2 usage, 3 bad input (model, prompt), 4 internal or write error\n";
 
 typedef struct {
-    const char *model, *prompt, *out, *device, *kernel;
+    const char *model, *prompt, *out, *device;
     mdm_gen_params p;
     long count;
     int json;
@@ -41,7 +40,6 @@ static int parse(int argc, char **argv, gen_args *a) {
         {"--guidance", NULL, &guidance, NULL},   {"--shift", NULL, &shift, NULL},
         {"--count", NULL, &count, NULL},         {"--json", NULL, NULL, &a->json},
         {"--device", NULL, &a->device, NULL},
-        {"--kernel", NULL, &a->kernel, NULL},
     };
     int rc = cli_parse(argc, argv, opts, sizeof opts / sizeof opts[0], "generate", usage, NULL);
     if (rc)
@@ -132,8 +130,8 @@ int cmd_generate(int argc, char **argv) {
     if (rc)
         return rc < 0 ? 0 : rc;
     cli_session s;
-    mdm_ctx_params cp = mdm_ctx_params_init();
-    cp.kernels = a.kernel, cp.device = a.device;
+    mdm_ctx_params cp = cli_ctx_params();
+    cp.device = a.device;
     if ((rc = cli_open_with("generate", a.model, &cp, &s)))
         return rc;
     rc = run(&a, &s);

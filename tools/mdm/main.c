@@ -16,7 +16,9 @@ static const char usage[] =
     "  bench     timings on a model:     mdm bench [-m MODEL] [--json]\n"
     "  devices   the OpenCL devices --device opencl:N can name\n"
     "\n"
-    "-m MODEL defaults to " CLI_DEFAULT_MODEL ". 'mdm <command> --help' lists the options.\n"
+    "-m MODEL defaults to $MDM_MODEL, else the installed <prefix>/share/mdm/" CLI_DEFAULT_MODEL ",\n"
+    "else the source tree's " CLI_DEFAULT_MODEL ". Every command takes --threads N (default:\n"
+    "every core) and --kernel NAME. 'mdm <command> --help' lists the options.\n"
     "exit status: 0 ok, 2 usage, 3 bad input, 4 internal error\n";
 
 static const char info_usage[] =
@@ -25,6 +27,7 @@ static const char info_usage[] =
     "  MODEL     model file (or -m MODEL; default " CLI_DEFAULT_MODEL ")\n"
     "  --json    JSON instead of text\n"
     "  --no-crc  skip the CRC check of the tensor data\n"
+    "  --threads N, --kernel NAME  accepted (every command takes them); unused here\n"
     "\n"
     "exit status: 0 ok, 2 usage, 3 bad model, 4 internal error\n";
 
@@ -39,7 +42,11 @@ int cmd_info(int argc, char **argv) {
         return rc < 0 ? 0 : rc;
     if (model && positional)
         return cli_usage_error("info", info_usage, "give the model once");
-    const char *path = model ? model : positional ? positional : CLI_DEFAULT_MODEL;
+    char found[1400];
+    const char *path = model ? model : positional ? positional
+                                                  : cli_default_model("info", found, sizeof found);
+    if (!path)
+        return EXIT_INPUT;
     mdm_model_params p = mdm_model_params_init();
     p.verify_crc = !no_crc;
     mdm_model *m;
@@ -71,8 +78,10 @@ int main(int argc, char **argv) {
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], commands[i].name) == 0) {
+            int sub_argc = argc - 1, rc = cli_take_exec_options(argv[1], &sub_argc, argv + 1);
+            return rc ? rc : commands[i].run(sub_argc, argv + 1);
+        }
     fprintf(stderr, "mdm: unknown command %s\n%s", argv[1], usage);
     return EXIT_USAGE;
 }
