@@ -39,6 +39,12 @@ static int has_avx2(void) {
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
            __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)); /* F16C */
 }
+
+/* AVX-VNNI (the VEX vpdpbusd): CPUID leaf 7 sub-leaf 1, EAX bit 4. */
+static int has_avx_vnni(void) {
+    unsigned a, b, c, d;
+    return has_avx2() && __get_cpuid_count(7, 1, &a, &b, &c, &d) && ((a >> 4) & 1);
+}
 #endif
 
 int mdm_kernels_available(const mdm_kernels **out, int max) {
@@ -58,6 +64,8 @@ int mdm_kernels_available(const mdm_kernels **out, int max) {
 #if defined(__x86_64__)
     if (has_avx2())
         all[n++] = &mdm_kernels_avx2;
+    if (has_avx_vnni())
+        all[n++] = &mdm_kernels_avx2_vnni;
     if (has_avx512())
         all[n++] = &mdm_kernels_avx512;
 #endif

@@ -95,6 +95,7 @@ extern const mdm_kernels mdm_kernels_helium;
 #endif
 #if defined(__x86_64__)
 extern const mdm_kernels mdm_kernels_avx2;
+extern const mdm_kernels mdm_kernels_avx2_vnni;
 extern const mdm_kernels mdm_kernels_avx512;
 #endif
 #if defined(__ARM_NEON)

@@ -51,6 +51,12 @@ static void share(int total, int align, int i, int n, int *lo, int *hi) {
 
 static void *ws_of(const mdm_exec *ex, int i) { return ex->ws + (size_t)i * ex->ws_stride; }
 
+void mdm_exec_share(int total, int align, int i, int n, int *lo, int *hi) {
+    share(total, align, i, n, lo, hi);
+}
+
+void *mdm_exec_ws(const mdm_exec *ex, int i) { return ws_of(ex, i); }
+
 /* Runs fn on the pool when there are at least two shares and enough work,
  * else on the caller alone (the same bits either way). */
 static void run(const mdm_exec *ex, mdm_port_task fn, void *arg, long shares, double work) {
@@ -58,6 +64,10 @@ static void run(const mdm_exec *ex, mdm_port_task fn, void *arg, long shares, do
         mdm_port_pool_run(ex->pool, fn, arg);
     else
         fn(arg, 0, 1);
+}
+
+void mdm_exec_run(const mdm_exec *ex, mdm_port_task fn, void *arg, long shares, double work) {
+    run(ex, fn, arg, shares, work);
 }
 
 /* ---- matmul: tokens ------------------------------------------------------ */

@@ -77,6 +77,10 @@ static void mixer(const mdm_hparams *hp, const mdm_layer *L, const float *A, mdm
 void mdm_mamba_block(const mdm_hparams *hp, const mdm_layer *layer, const float *A,
                      const int32_t *perm, float *x, mdm_mamba_work *w) {
     const int S = hp->seq_len, d = hp->d_model;
+    if (w->ex) {
+        mdm_mamba_block_exec(hp, layer, A, perm, x, w);
+        return;
+    }
     /* RMSNorm is per token, so gather first and normalise in scan order. */
     for (int k = 0; k < S; k++)
         memcpy(w->u + (size_t)k * d, x + (size_t)perm[k] * d, (size_t)d * sizeof(float));

@@ -38,6 +38,11 @@ void mdm_mamba_work_carve(mdm_arena *a, const mdm_hparams *hp, mdm_mamba_work *w
 void mdm_mamba_block(const mdm_hparams *hp, const mdm_layer *layer, const float *A,
                      const int32_t *perm, float *x, mdm_mamba_work *w);
 
+/* The same on w->ex's kernel set and threads in four pool runs
+ * (block_par.c); mdm_mamba_block calls it when w->ex is set. */
+void mdm_mamba_block_exec(const mdm_hparams *hp, const mdm_layer *layer, const float *A,
+                          const int32_t *perm, float *x, mdm_mamba_work *w);
+
 /* A = -exp(A_log) for one layer ([di][N] floats), done once per context. */
 void mdm_mamba_prepare_A(const mdm_hparams *hp, const mdm_layer *layer, float *A);
 

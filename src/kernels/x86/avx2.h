@@ -11,6 +11,15 @@
 
 #define MDM_AVX2 __attribute__((target("avx2,fma,f16c")))
 #define MDM_AVX2_INLINE static inline __attribute__((always_inline)) MDM_AVX2
+#define MDM_AVX2_VNNI __attribute__((target("avx2,fma,f16c,avxvnni")))
+
+/* Matmul of the avx2 and avx2-vnni sets: Q8_0/Q4_0 weights on the int8
+ * path (avx2_int8.c), the others on the F32 GEMM core (mdm_matmul_avx2). */
+void mdm_matmul_avx2_int8(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
+                          void *ws);
+void mdm_matmul_avx2_vnni(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
+                          void *ws);
+void mdm_softplus_avx2(float *x, size_t n);
 
 void mdm_gemm_panel_avx2(float *c, size_t ldc, const float *a, size_t lda, const float *bp, int K,
                          int M, int nc, const float *col_bias, const float *row_bias);

@@ -1,0 +1,121 @@
+/* The Mamba block on a kernel set and its threads (mamba.h), in four pool
+ * runs per layer instead of one per op, with no serial pass between them.
+ * Every step but the scan works on whole tokens, so a thread that owns a
+ * range of tokens can take them through several steps without waiting for
+ * the others:
+ *   1. tokens:   gather into scan order, RMSNorm, in_proj (x and z halves)
+ *   2. tokens:   conv1d (reads K-1 earlier tokens: after run 1 for all),
+ *                SiLU, x_proj (dt and B/C), dt_proj, softplus
+ *   3. channels: the selective scan (every token of a channel in order)
+ *   4. tokens:   y *= SiLU(z), out_proj, scatter-add into the residual
+ *                stream (perm is a permutation: the rows are disjoint)
+ * The token ranges are those of mdm_op_matmul (multiples of 16) and each
+ * kernel computes a token the same way wherever a range starts, so the
+ * results have the bits of the one-op-per-run path for any thread count. */
+#include "kernels/ops.h"
+#include "mamba/mamba.h"
+#include <string.h>
+
+typedef struct {
+    const mdm_hparams *hp;
+    const mdm_layer *L;
+    const int32_t *perm;
+    float *x;
+    mdm_mamba_work *w;
+    mdm_tensor in_x, in_z, dt_rows, bc_rows;
+    int stage;
+} layer_args;
+
+/* Rows [first, first + n) of a weight [out][in] (as block.c). */
+static mdm_tensor rows_of(const mdm_tensor *w, int64_t first, int64_t n) {
+    mdm_tensor v = *w;
+    size_t rb = mdm_type_row_bytes(w->type, (size_t)w->ne[0]);
+    v.data = (const unsigned char *)w->data + (size_t)first * rb;
+    v.ne[1] = n;
+    v.nbytes = (size_t)n * rb;
+    return v;
+}
+
+/* y[lo..hi) = x[lo..hi) W^T on thread i's workspace. */
+static void mm_rows(const mdm_exec *ex, int i, float *y, const float *x, const mdm_tensor *W,
+                    const float *bias, int lo, int hi) {
+    ex->k->matmul(y + (size_t)lo * W->ne[1], x + (size_t)lo * W->ne[0], W, bias, hi - lo,
+                  mdm_exec_ws(ex, i));
+}
+
+static void stage_in(const layer_args *a, int i, int lo, int hi) {
+    const mdm_exec *ex = a->w->ex;
+    const size_t d = (size_t)a->hp->d_model;
+    mdm_mamba_work *w = a->w;
+    for (int k = lo; k < hi; k++)
+        memcpy(w->u + (size_t)k * d, a->x + (size_t)a->perm[k] * d, d * sizeof(float));
+    ex->k->rmsnorm(w->u + lo * d, w->u + lo * d, a->L->norm.data, hi - lo, (int)d,
+                   a->hp->norm_eps);
+    mm_rows(ex, i, w->xs, w->u, &a->in_x, NULL, lo, hi);
+    mm_rows(ex, i, w->z, w->u, &a->in_z, NULL, lo, hi);
+}
+
+static void stage_proj(const layer_args *a, int i, int lo, int hi) {
+    const mdm_exec *ex = a->w->ex;
+    const mdm_hparams *hp = a->hp;
+    const size_t di = (size_t)hp->d_inner;
+    mdm_mamba_work *w = a->w;
+    ex->k->conv1d(w->xc, w->xs, a->L->conv1d_w.data, a->L->conv1d_b.data, hp->seq_len, (int)di,
+                  hp->d_conv, lo, hi);
+    ex->k->silu(w->xc + lo * di, (size_t)(hi - lo) * di);
+    mm_rows(ex, i, w->dt_in, w->xc, &a->dt_rows, NULL, lo, hi);
+    mm_rows(ex, i, w->bc, w->xc, &a->bc_rows, NULL, lo, hi);
+    mm_rows(ex, i, w->delta, w->dt_in, &a->L->dt_proj_w, a->L->dt_proj_b.data, lo, hi);
+    ex->k->softplus(w->delta + lo * di, (size_t)(hi - lo) * di);
+}
+
+static void stage_out(const layer_args *a, int i, int lo, int hi) {
+    const mdm_exec *ex = a->w->ex;
+    const size_t d = (size_t)a->hp->d_model, di = (size_t)a->hp->d_inner;
+    mdm_mamba_work *w = a->w;
+    float *y = w->xc + lo * di, *z = w->z + lo * di;
+    const size_t n = (size_t)(hi - lo) * di;
+    ex->k->silu(z, n);
+    for (size_t e = 0; e < n; e++)
+        y[e] *= z[e];
+    mm_rows(ex, i, w->out, w->xc, &a->L->out_proj, NULL, lo, hi);
+    for (int k = lo; k < hi; k++) {
+        float *dst = a->x + (size_t)a->perm[k] * d;
+        const float *src = w->out + (size_t)k * d;
+        for (size_t e = 0; e < d; e++)
+            dst[e] += src[e];
+    }
+}
+
+static void layer_task(void *v, int i, int n) {
+    const layer_args *a = v;
+    int lo, hi;
+    mdm_exec_share(a->hp->seq_len, 16, i, n, &lo, &hi);
+    if (hi <= lo)
+        return;
+    if (a->stage == 1)
+        stage_in(a, i, lo, hi);
+    else if (a->stage == 2)
+        stage_proj(a, i, lo, hi);
+    else
+        stage_out(a, i, lo, hi);
+}
+
+void mdm_mamba_block_exec(const mdm_hparams *hp, const mdm_layer *L, const float *A,
+                          const int32_t *perm, float *x, mdm_mamba_work *w) {
+    const int S = hp->seq_len, d = hp->d_model, di = hp->d_inner, R = hp->dt_rank;
+    const int N = hp->d_state;
+    layer_args a = {hp, L, perm, x, w, rows_of(&L->in_proj, 0, di), rows_of(&L->in_proj, di, di),
+                    rows_of(&L->x_proj, 0, R), rows_of(&L->x_proj, R, 2 * N), 0};
+    const long shares = (S + 15) / 16;
+    const double macs = (double)S * d * 2 * di; /* in_proj; the other runs are alike */
+    a.stage = 1;
+    mdm_exec_run(w->ex, layer_task, &a, shares, macs);
+    a.stage = 2;
+    mdm_exec_run(w->ex, layer_task, &a, shares, (double)S * di * (R + 2 * N) * 2);
+    /* y overwrites xc in place (the kernel allows it): one buffer fewer. */
+    mdm_op_selective_scan(w->ex, w->xc, w->xc, w->delta, A, w->bc, w->bc + N, 2 * N, L->D.data,
+                          S, di, N, w->h);
+    a.stage = 3;
+    mdm_exec_run(w->ex, layer_task, &a, shares, (double)S * di * d);
+}
