@@ -20,6 +20,9 @@ void mdm_matmul_avx2_int8(float *y, const float *x, const mdm_tensor *w, const f
 void mdm_matmul_avx2_vnni(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
                           void *ws);
 void mdm_softplus_avx2(float *x, size_t n);
+void mdm_rmsnorm_avx2(float *y, const float *x, const float *w, int T, int d, float eps);
+void mdm_conv1d_avx2(float *y, const float *x, const float *w, const float *b, int T, int di,
+                     int K, int t0, int t1);
 
 void mdm_gemm_panel_avx2(float *c, size_t ldc, const float *a, size_t lda, const float *bp, int K,
                          int M, int nc, const float *col_bias, const float *row_bias);
