@@ -119,6 +119,10 @@ $(BUILD)/mdm-bench-kernels: $(call obj,$(BENCH_SRC)) $(BUILD)/libmdm.a
 all: $(if $(BENCH_SRC),$(BUILD)/mdm-ctx-size)
 $(BUILD)/mdm-ctx-size: $(call obj,tools/bench/ctx_size.c) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+# mdm-bench-memory: a context's bytes by part, and each task's peak.
+all: $(if $(BENCH_SRC),$(BUILD)/mdm-bench-memory)
+$(BUILD)/mdm-bench-memory: $(call obj,tools/bench/memory.c) $(BUILD)/libmdm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
 # The shipped model files, from the reference checkpoint (tools/reference/train.py).
 CKPT ?= models/mdm-fmnist

@@ -31,6 +31,10 @@ void cv_source_free(cv_source *src);
 /* Sources.  Presets: tiny, S, paper (spec section 1) and micro (a minimal
  * model for tests and fuzz seeds).  Both fully validate the input before anything is written. */
 mdm_status cv_preset(cv_source *src, const char *preset, uint64_t seed, char *err, size_t len);
+/* The same at another image size (0: the preset's), a multiple of
+ * vae_factor * patch_size: the sequence grows with it (spec section 2). */
+mdm_status cv_preset_sized(cv_source *src, const char *preset, uint64_t seed, int image_size,
+                           char *err, size_t len);
 mdm_status cv_checkpoint(cv_source *src, const char *dir, char *err, size_t len);
 
 /* The PyTorch shape of a tensor spec (reverse of GGUF order; VAE conv

@@ -19,6 +19,7 @@ static const char usage[] =
     "  --checkpoint DIR  read DIR/config.json, DIR/vocab.tsv, DIR/model.safetensors\n"
     "  --random PRESET   random-initialised model of a spec preset (seeded PCG32)\n"
     "  --seed N          seed for --random (default 1)\n"
+    "  --image-size N    image side for --random (default: the preset's; S: 256)\n"
     "  --type T          weight type of the quantizable tensors (default f32); norms,\n"
     "                    biases, embeddings, SSM parameters stay f32 (docs/FORMAT.md)\n"
     "  -o OUT.gguf       output model file\n"
@@ -69,12 +70,12 @@ static int info(const char *path, int json, int crc) {
     return fflush(stdout) == 0 ? 0 : EXIT_IO;
 }
 
-static int convert(const char *ckpt, const char *preset, uint64_t seed, const char *out,
-                   mdm_type type) {
+static int convert(const char *ckpt, const char *preset, uint64_t seed, int image_size,
+                   const char *out, mdm_type type) {
     cv_source src;
     char err[512] = "";
     mdm_status st = ckpt ? cv_checkpoint(&src, ckpt, err, sizeof err)
-                         : cv_preset(&src, preset, seed, err, sizeof err);
+                         : cv_preset_sized(&src, preset, seed, image_size, err, sizeof err);
     if (st != MDM_OK) {
         fprintf(stderr, "mdm-convert: %s: %s\n", ckpt ? ckpt : preset,
                 err[0] ? err : mdm_strerror(st));
@@ -114,12 +115,13 @@ int main(int argc, char **argv) {
     const char *ckpt = NULL, *preset = NULL, *out = NULL, *info_path = NULL;
     mdm_type type = MDM_TYPE_F32;
     uint64_t seed = 1;
-    int json = 0, crc = 1;
+    int json = 0, crc = 1, image_size = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = strcmp(a, "--checkpoint") == 0 || strcmp(a, "--random") == 0 ||
                     strcmp(a, "--seed") == 0 || strcmp(a, "-o") == 0 ||
-                    strcmp(a, "--type") == 0 || strcmp(a, "--info") == 0;
+                    strcmp(a, "--type") == 0 || strcmp(a, "--info") == 0 ||
+                    strcmp(a, "--image-size") == 0;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(usage, stdout);
             return 0;
@@ -139,6 +141,13 @@ int main(int argc, char **argv) {
             else if (strcmp(a, "--random") == 0) preset = v;
             else if (strcmp(a, "-o") == 0) out = v;
             else if (strcmp(a, "--info") == 0) info_path = v;
+            else if (strcmp(a, "--image-size") == 0) {
+                char *end;
+                long n = strtol(v, &end, 10);
+                if (!*v || *end || n < 1 || n > 4096)
+                    return bad_usage("--image-size must be an integer in 1..4096");
+                image_size = (int)n;
+            }
             else if (strcmp(a, "--type") == 0) {
                 if (!parse_type(v, &type))
                     return bad_usage("--type must be f32, f16, q8_0 or q4_0");
@@ -161,5 +170,7 @@ int main(int argc, char **argv) {
         return bad_usage("give exactly one of --checkpoint, --random, --info");
     if (!out)
         return bad_usage("-o OUT.gguf is required");
-    return convert(ckpt, preset, seed, out, type);
+    if (image_size && !preset)
+        return bad_usage("--image-size goes with --random");
+    return convert(ckpt, preset, seed, image_size, out, type);
 }

@@ -130,6 +130,11 @@ static void set_vae(mdm_vae_stack *v, const char *const *blocks) {
 }
 
 mdm_status cv_preset(cv_source *src, const char *preset, uint64_t seed, char *err, size_t len) {
+    return cv_preset_sized(src, preset, seed, 0, err, len);
+}
+
+mdm_status cv_preset_sized(cv_source *src, const char *preset, uint64_t seed, int image_size,
+                           char *err, size_t len) {
     static const char *tiny_enc[] = {"conv:1:32", "res:32", "down:32:64", "res:64", "down:64:64",
                                      "res:64", "gn:64:8", "silu", "conv:64:8", NULL};
     static const char *tiny_dec[] = {"conv:4:64", "res:64", "up:64:64", "res:64", "up:64:32",
@@ -166,6 +171,14 @@ mdm_status cv_preset(cv_source *src, const char *preset, uint64_t seed, char *er
         hp->image_size = 8, hp->image_channels = 1, hp->vae_factor = 2, hp->latent_channels = 2;
         hp->text_len = 4, hp->vocab_size = 16, hp->d_model = 32, hp->n_layer = 2;
         hp->d_state = 4, hp->d_conv = 2, hp->dt_rank = 2;
+    }
+    if (image_size) {
+        const int unit = hp->vae_factor * hp->patch_size;
+        if (image_size < unit || image_size > 4096 || image_size % unit != 0)
+            return mdm_err(err, len, MDM_ERR_INVALID_ARG,
+                           "image size %d: a multiple of %d in %d..4096 for preset %s",
+                           image_size, unit, unit, preset);
+        hp->image_size = image_size;
     }
     set_vae(&src->m.vae_enc, micro ? micro_enc : tiny ? tiny_enc : s_enc);
     set_vae(&src->m.vae_dec, micro ? micro_dec : tiny ? tiny_dec : s_dec);
