@@ -43,6 +43,26 @@ static void mm_rows(const mdm_exec *ex, int i, float *y, const float *x, const m
                   mdm_exec_ws(ex, i));
 }
 
+/* y[i] *= z[i] and y[i] += z[i], in blocks of 8 that the compiler turns
+ * into vector code at -O2 (GCC's cheap model will not add loop tails). */
+static void mul_into(float *restrict y, const float *restrict z, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            y[i + j] *= z[i + j];
+    for (; i < n; i++)
+        y[i] *= z[i];
+}
+
+static void add_into(float *restrict y, const float *restrict z, size_t n) {
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            y[i + j] += z[i + j];
+    for (; i < n; i++)
+        y[i] += z[i];
+}
+
 static void stage_in(const layer_args *a, int i, int lo, int hi) {
     const mdm_exec *ex = a->w->ex;
     const size_t d = (size_t)a->hp->d_model;
@@ -76,15 +96,10 @@ static void stage_out(const layer_args *a, int i, int lo, int hi) {
     float *y = w->xc + lo * di, *z = w->z + lo * di;
     const size_t n = (size_t)(hi - lo) * di;
     ex->k->silu(z, n);
-    for (size_t e = 0; e < n; e++)
-        y[e] *= z[e];
+    mul_into(y, z, n);
     mm_rows(ex, i, w->out, w->xc, &a->L->out_proj, NULL, lo, hi);
-    for (int k = lo; k < hi; k++) {
-        float *dst = a->x + (size_t)a->perm[k] * d;
-        const float *src = w->out + (size_t)k * d;
-        for (size_t e = 0; e < d; e++)
-            dst[e] += src[e];
-    }
+    for (int k = lo; k < hi; k++)
+        add_into(a->x + (size_t)a->perm[k] * d, w->out + (size_t)k * d, d);
 }
 
 static void layer_task(void *v, int i, int n) {
