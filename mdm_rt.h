@@ -266,11 +266,12 @@ typedef struct {
      * scalar set's bits, faster where there is no SIMD (auto there); "dsp"
      * (int8 by SMLAD; auto on the Cortex-M4/M7, portable C elsewhere) and
      * "helium" (MVE, Cortex-M55: vector exp, fused multiply-adds); a
-     * named set ("avx512", "neon", "neon-dotprod", "helium") that this build
-     * or CPU lacks gives MDM_ERR_UNSUPPORTED.
+     * named set ("avx2", "avx2-vnni", "avx512", "neon", "neon-dotprod",
+     * "helium") that this build or CPU lacks gives MDM_ERR_UNSUPPORTED.
      * Sets agree with "scalar" to rounding, except that the int8 paths
-     * (Q8_0/Q4_0 weights on avx512, neon-dotprod and dsp) quantize
-     * activations to 8 bits per 32 values, as llama.cpp does. */
+     * (Q8_0/Q4_0 weights on every x86 set, neon-dotprod and dsp) quantize
+     * activations to 8 bits per 32 values, as llama.cpp does; the x86 int8
+     * paths agree with each other bit for bit. */
     const char *kernels;
     /* Where the model runs: NULL or "cpu" (default); "opencl": the first
      * OpenCL GPU, else the first OpenCL device; "opencl:N": device N of
@@ -328,7 +329,8 @@ void mdm_ctx_set_progress(mdm_ctx *ctx, mdm_progress_fn fn, void *user);
  * any call so far used (for tuning, and for tests that the plan holds). */
 void mdm_ctx_memory(const mdm_ctx *ctx, size_t *total, size_t *scratch_size, size_t *scratch_peak);
 
-/* The kernel set the context runs ("scalar", "avx512", "neon", "neon-dotprod"); "" for NULL. */
+/* The kernel set the context runs ("scalar", "avx2", "avx2-vnni", "avx512", "neon",
+ * "neon-dotprod"); "" for NULL. */
 const char *mdm_ctx_kernels(const mdm_ctx *ctx);
 
 /* What the context runs on: "cpu", or "opencl:N <device name>"; "" for NULL. */
