@@ -73,18 +73,16 @@ static inline __attribute__((always_inline)) I8_TARGET void I8_FN(tile)(
             y[(size_t)t * ldy + r] = out[r][t] + (bias ? bias[r] : 0.0f);
 }
 
-I8_TARGET void I8_FN(mdm_matmul_int8_avx2)(float *y, const float *x, const mdm_tensor *w,
-                                           const float *bias, int T, void *ws) {
-    const int K = (int)w->ne[0], out = (int)w->ne[1], nb = K / 32, groups = (T + 7) / 8;
+/* Token groups [g0, g1) by every output row (matmul.c's int8_span). */
+static I8_TARGET void I8_FN(span)(float *y, const unsigned char *xq, const mdm_tensor *w,
+                                  const float *bias, int T, int g0, int g1, unsigned char *wq,
+                                  float *sw) {
+    const int K = (int)w->ne[0], out = (int)w->ne[1], nb = K / 32;
     const int q8 = w->type == MDM_TYPE_Q8_0;
-    unsigned char *xq = align32(ws);
-    unsigned char *wq = align32(xq + (size_t)groups * nb * XG8_BYTES);
-    float *sw = (float *)align32(wq + (size_t)MO * K);
-    quantize_x8(xq, x, T, K);
     for (int o = 0; o < out; o += MO) {
         const int mo = out - o < MO ? out - o : MO;
         pack_rows8(wq, sw, w, o, mo, nb, I8_VNNI || !q8 ? 1 : 0);
-        for (int g = 0; g < groups; g++) {
+        for (int g = g0; g < g1; g++) {
             const int n_tok = T - g * 8 < 8 ? T - g * 8 : 8;
             float *yg = y + (size_t)g * 8 * out + o;
             const unsigned char *xg = xq + (size_t)g * nb * XG8_BYTES;
@@ -97,6 +95,20 @@ I8_TARGET void I8_FN(mdm_matmul_int8_avx2)(float *y, const float *x, const mdm_t
                                 nb, q8, bo ? bo + r : NULL);
         }
     }
+}
+
+I8_TARGET void I8_FN(mdm_matmul_int8_avx2)(float *y, const float *x, const mdm_tensor *w,
+                                           const float *bias, int T, void *ws) {
+    const int K = (int)w->ne[0], nb = K / 32, groups = (T + 7) / 8;
+    unsigned char *xq = align32(ws);
+    unsigned char *wq = align32(xq + (size_t)groups * nb * XG8_BYTES);
+    float *sw = (float *)align32(wq + (size_t)MO * K);
+    quantize_x8(xq, x, T, K);
+    /* spans of token groups that stay in L2 while the row tiles pass (matmul.c) */
+    const size_t span_bytes = (size_t)512 * 1024, group_bytes = (size_t)nb * XG8_BYTES;
+    const int span = group_bytes < span_bytes ? (int)(span_bytes / group_bytes) : 1;
+    for (int g0 = 0; g0 < groups; g0 += span)
+        I8_FN(span)(y, xq, w, bias, T, g0, g0 + span < groups ? g0 + span : groups, wq, sw);
 }
 
 #undef I8_CAT2

@@ -181,18 +181,17 @@ MDM_AVX512_INLINE void int8_tile(int mo, float *y, int ldy, int n_tok, const uns
             y[(size_t)t * ldy + r] = out[r][t] + (bias ? bias[r] : 0.0f);
 }
 
-MDM_AVX512 static void matmul_int8(float *y, const float *x, const mdm_tensor *w,
-                                   const float *bias, int T, unsigned char *ws) {
-    const int K = (int)w->ne[0], out = (int)w->ne[1], nb = K / 32, groups = (T + 15) / 16;
+/* Token groups [g0, g1) by every output row: each row tile is packed once
+ * and passes over the span's activations. */
+MDM_AVX512 static void int8_span(float *y, const unsigned char *xq, const mdm_tensor *w,
+                                 const float *bias, int T, int g0, int g1, unsigned char *wq,
+                                 float *sw) {
+    const int K = (int)w->ne[0], out = (int)w->ne[1], nb = K / 32;
     const int shift = w->type == MDM_TYPE_Q8_0 ? 7 : 3;
-    unsigned char *xq = align64(ws);
-    unsigned char *wq = align64(xq + (size_t)groups * nb * XG_BYTES);
-    float *sw = (float *)align64(wq + (size_t)MO * K);
-    quantize_x(xq, x, T, K);
     for (int o = 0; o < out; o += MO) {
         const int mo = out - o < MO ? out - o : MO;
         pack_rows_u8(wq, sw, w, o, mo, nb);
-        for (int g = 0; g < groups; g++) {
+        for (int g = g0; g < g1; g++) {
             const int n_tok = T - g * 16 < 16 ? T - g * 16 : 16;
             float *yg = y + (size_t)g * 16 * out + o;
             const unsigned char *xg = xq + (size_t)g * nb * XG_BYTES;
@@ -205,6 +204,23 @@ MDM_AVX512 static void matmul_int8(float *y, const float *x, const mdm_tensor *w
                               nb, shift, bo ? bo + r : NULL);
         }
     }
+}
+
+MDM_AVX512 static void matmul_int8(float *y, const float *x, const mdm_tensor *w,
+                                   const float *bias, int T, unsigned char *ws) {
+    const int K = (int)w->ne[0], nb = K / 32, groups = (T + 15) / 16;
+    unsigned char *xq = align64(ws);
+    unsigned char *wq = align64(xq + (size_t)groups * nb * XG_BYTES);
+    float *sw = (float *)align64(wq + (size_t)MO * K);
+    quantize_x(xq, x, T, K);
+    /* Spans of token groups whose activations (about 512 KB) stay in L2
+     * while all the row tiles pass over them: past a few hundred tokens the
+     * weights are packed once per span instead of the activations streaming
+     * from memory once per row tile, so time stays linear in T. */
+    const size_t span_bytes = (size_t)512 * 1024, group_bytes = (size_t)nb * XG_BYTES;
+    const int span = group_bytes < span_bytes ? (int)(span_bytes / group_bytes) : 1;
+    for (int g0 = 0; g0 < groups; g0 += span)
+        int8_span(y, xq, w, bias, T, g0, g0 + span < groups ? g0 + span : groups, wq, sw);
 }
 
 void mdm_matmul_avx512(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
