@@ -32,9 +32,9 @@ MDM_AVX2 void mdm_rmsnorm_avx2(float *y, const float *x, const float *w, int T, 
     }
 }
 
-MDM_AVX2 void mdm_conv1d_avx2(float *y, const float *x, const float *w, const float *b, int T,
-                              int di, int K, int t0, int t1) {
-    const int c8 = K <= 8 ? di / 8 * 8 : 0;
+/* Tokens [ta, tb) of channels [0, c8), 8 at a time. */
+MDM_AVX2 static void conv1d_chunk(float *y, const float *x, const float *w, const float *b,
+                                  int di, int K, int c8, int ta, int tb) {
     for (int c = 0; c < c8; c += 8) {
         __m256 wk[8];
         for (int k = 0; k < K; k++) { /* w[c + j][k] for the 8 channels */
@@ -44,7 +44,7 @@ MDM_AVX2 void mdm_conv1d_avx2(float *y, const float *x, const float *w, const fl
             wk[k] = _mm256_loadu_ps(g);
         }
         const __m256 bv = b ? _mm256_loadu_ps(b + c) : _mm256_setzero_ps();
-        for (int t = t0; t < t1; t++) {
+        for (int t = ta; t < tb; t++) {
             __m256 acc = bv;
             for (int k = 0; k < K; k++) {
                 const int s = t - K + 1 + k;
@@ -54,6 +54,15 @@ MDM_AVX2 void mdm_conv1d_avx2(float *y, const float *x, const float *w, const fl
             _mm256_storeu_ps(y + (size_t)t * di + c, acc);
         }
     }
+}
+
+MDM_AVX2 void mdm_conv1d_avx2(float *y, const float *x, const float *w, const float *b, int T,
+                              int di, int K, int t0, int t1) {
+    const int c8 = K <= 8 ? di / 8 * 8 : 0;
+    /* chunks of 64 tokens, every channel through a chunk before the next
+     * (its rows stay in cache and the TLB, as norm.c) */
+    for (int ta = t0; ta < t1; ta += 64)
+        conv1d_chunk(y, x, w, b, di, K, c8, ta, ta + 64 < t1 ? ta + 64 : t1);
     for (int c = c8; c < di; c++) /* ragged channels: the reference loop */
         for (int t = t0; t < t1; t++) {
             float acc = b ? b[c] : 0.0f;

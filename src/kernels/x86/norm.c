@@ -29,22 +29,18 @@ MDM_AVX512 void mdm_rmsnorm_avx512(float *y, const float *x, const float *w, int
     }
 }
 
-MDM_AVX512 void mdm_conv1d_avx512(float *y, const float *x, const float *w, const float *b, int T,
-                                  int di, int K, int t0, int t1) {
-    (void)T;
-    if (K > 8) {
-        mdm_conv1d_ref_range(y, x, w, b, T, di, K, t0, t1);
-        return;
-    }
+/* Tokens [ta, tb) of every channel. */
+MDM_AVX512 static void conv1d_chunk(float *y, const float *x, const float *w, const float *b,
+                                    int di, int K, int ta, int tb) {
     const __m512i kidx = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    const __m512i idx = _mm512_mullo_epi32(kidx, _mm512_set1_epi32(K));
     for (int c = 0; c < di; c += 16) {
         const __mmask16 m = tail_mask(di - c);
         __m512 wk[8];
-        const __m512i idx = _mm512_mullo_epi32(kidx, _mm512_set1_epi32(K));
         for (int k = 0; k < K; k++) /* w[c + j][k] for the 16 channels */
             wk[k] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, w + (size_t)c * K + k, 4);
         const __m512 bv = b ? _mm512_maskz_loadu_ps(m, b + c) : _mm512_setzero_ps();
-        for (int t = t0; t < t1; t++) {
+        for (int t = ta; t < tb; t++) {
             __m512 acc = bv;
             for (int k = 0; k < K; k++) {
                 const int s = t - K + 1 + k;
@@ -55,5 +51,18 @@ MDM_AVX512 void mdm_conv1d_avx512(float *y, const float *x, const float *w, cons
             _mm512_mask_storeu_ps(y + (size_t)t * di + c, m, acc);
         }
     }
+}
+
+MDM_AVX512 void mdm_conv1d_avx512(float *y, const float *x, const float *w, const float *b, int T,
+                                  int di, int K, int t0, int t1) {
+    (void)T;
+    if (K > 8) {
+        mdm_conv1d_ref_range(y, x, w, b, T, di, K, t0, t1);
+        return;
+    }
+    /* chunks of 64 tokens, every channel through a chunk before the next:
+     * its rows stay in cache and the TLB (as the scan, scan.c) */
+    for (int ta = t0; ta < t1; ta += 64)
+        conv1d_chunk(y, x, w, b, di, K, ta, ta + 64 < t1 ? ta + 64 : t1);
 }
 #endif
