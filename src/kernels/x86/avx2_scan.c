@@ -7,42 +7,56 @@
 
 #if defined(__x86_64__)
 #define MAX_N 64
+#define T_CHUNK 128 /* tokens per chunk of a long sequence (as scan.c) */
 
+/* Tokens [t0, t1) of channels c..c+7 from the states hs ([n][8], zeroed at
+ * t0 = 0), which it updates.  Two sums over n, as scan.c, so that the
+ * additions into y do not wait on each other. */
 MDM_AVX2 static void group8(float *y, const float *x, const float *delta, const float *A,
-                            const float *B, const float *C, int ld_bc, const float *D, int T,
-                            int di, int N, int c) {
-    float at[MAX_N * 8] __attribute__((aligned(32))), hs[MAX_N * 8] __attribute__((aligned(32)));
+                            const float *B, const float *C, int ld_bc, const float *D, int t0,
+                            int t1, int di, int N, int c, float *hs) {
+    float at[MAX_N * 8] __attribute__((aligned(32)));
     for (int n = 0; n < N; n++)
         for (int j = 0; j < 8; j++)
             at[n * 8 + j] = A[(size_t)(c + j) * N + n];
-    memset(hs, 0, (size_t)N * 8 * sizeof(float));
+    if (t0 == 0)
+        memset(hs, 0, (size_t)N * 8 * sizeof(float));
     const __m256 dv = _mm256_loadu_ps(D + c);
-    for (int t = 0; t < T; t++) {
+    for (int t = t0; t < t1; t++) {
         const size_t o = (size_t)t * di + c;
         const __m256 dt = _mm256_loadu_ps(delta + o), xv = _mm256_loadu_ps(x + o);
         const __m256 dtx = _mm256_mul_ps(dt, xv);
         const float *Bt = B + (size_t)t * ld_bc, *Ct = C + (size_t)t * ld_bc;
-        __m256 acc = _mm256_setzero_ps();
+        __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
         for (int n = 0; n < N; n++) {
             __m256 e = mdm_exp256(_mm256_mul_ps(dt, _mm256_load_ps(at + n * 8)));
-            __m256 hn = _mm256_fmadd_ps(e, _mm256_load_ps(hs + n * 8),
+            __m256 hn = _mm256_fmadd_ps(e, _mm256_loadu_ps(hs + n * 8),
                                         _mm256_mul_ps(dtx, _mm256_set1_ps(Bt[n])));
-            _mm256_store_ps(hs + n * 8, hn);
-            acc = _mm256_fmadd_ps(hn, _mm256_set1_ps(Ct[n]), acc);
+            _mm256_storeu_ps(hs + n * 8, hn);
+            acc[n & 1] = _mm256_fmadd_ps(hn, _mm256_set1_ps(Ct[n]), acc[n & 1]);
         }
-        _mm256_storeu_ps(y + o, _mm256_fmadd_ps(xv, dv, acc));
+        _mm256_storeu_ps(y + o, _mm256_fmadd_ps(xv, dv, _mm256_add_ps(acc[0], acc[1])));
     }
 }
 
 void mdm_scan_avx2(float *y, const float *x, const float *delta, const float *A, const float *B,
                    const float *C, int ld_bc, const float *D, int T, int di, int N, float *h,
                    int c0, int c1) {
-    int c = c0;
-    if (N <= MAX_N)
-        for (; c + 8 <= c1; c += 8)
-            group8(y, x, delta, A, B, C, ld_bc, D, T, di, N, c);
-    if (c < c1)
-        mdm_scan_ref_range(y, x, delta, A, B, C, ld_bc, D, T, di, N, h, c, c1);
+    const int c8 = N <= MAX_N ? c0 + (c1 - c0) / 8 * 8 : c0; /* vector groups end here */
+    if (T > T_CHUNK) {
+        /* chunks of tokens, every group through a chunk before the next (scan.c);
+         * group c keeps its states in h + c N (its own 8 N floats) */
+        for (int t0 = 0; t0 < T; t0 += T_CHUNK)
+            for (int c = c0; c < c8; c += 8)
+                group8(y, x, delta, A, B, C, ld_bc, D, t0, t0 + T_CHUNK < T ? t0 + T_CHUNK : T,
+                       di, N, c, h + (size_t)c * N);
+    } else {
+        float hs[MAX_N * 8] __attribute__((aligned(32)));
+        for (int c = c0; c < c8; c += 8)
+            group8(y, x, delta, A, B, C, ld_bc, D, 0, T, di, N, c, hs);
+    }
+    if (c8 < c1)
+        mdm_scan_ref_range(y, x, delta, A, B, C, ld_bc, D, T, di, N, h, c8, c1);
 }
 
 MDM_AVX2 void mdm_silu_avx2(float *x, size_t n) {
