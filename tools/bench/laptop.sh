@@ -4,7 +4,7 @@
 #     matmul floor: 2 x the step's matmul multiply-adds (the Mamba layers'
 #     in_proj, x_proj, dt_proj, out_proj; embeddings and heads left out)
 #     at the int8 dot peak that mdm-bench-kernels measures on 1 and 2 threads;
-#   - the avx2 step against the avx512 step (1 thread);
+#   - the avx2 and avx2-vnni steps against the avx512 step (1 thread);
 #   - the context's bytes (mdm_ctx_size: every context runs batch 2);
 #   - the step at 1,024 pixels (4,163 tokens) against 256 (323 tokens).
 # Models are made with mdm-convert --random S --image-size N into build/m/.
@@ -35,15 +35,17 @@ macs=$(awk -v L="$(get n_layer)" -v T="$(get seq_len)" -v d="$(get d_model)" -v 
 read -r w1 c1 ctx <<<"$(step "$m/s256-q8_0.gguf" --threads 1 --kernel avx512)"
 read -r w2 c2 _ <<<"$(step "$m/s256-q8_0.gguf" --threads 2 --kernel avx512)"
 read -r wa ca _ <<<"$(step "$m/s256-q8_0.gguf" --threads 1 --kernel avx2)"
+read -r wv cv _ <<<"$(step "$m/s256-q8_0.gguf" --threads 1 --kernel avx2-vnni)"
 read -r wl cl _ <<<"$(step "$m/s1024-q8_0.gguf" --threads 1 --kernel avx512)"
 awk -v macs="$macs" -v dot1="$dot1" -v dot2="$dot2" -v w1="$w1" -v c1="$c1" -v w2="$w2" \
-    -v c2="$c2" -v wa="$wa" -v ca="$ca" -v wl="$wl" -v cl="$cl" -v ctx="$ctx" 'BEGIN {
+    -v c2="$c2" -v wa="$wa" -v ca="$ca" -v wv="$wv" -v cv="$cv" -v wl="$wl" -v cl="$cl" -v ctx="$ctx" 'BEGIN {
     f1 = 2 * macs / (dot1 * 1e6); f2 = 2 * macs / (dot2 * 1e6)
     printf "matmul multiply-adds per step %.2f G; floor %.1f ms (1 thread), %.1f ms (2)\n", macs / 1e9, f1, f2
     printf "step avx512 1 thread   wall %8.1f ms  CPU %8.1f ms  (%.2fx the floor by CPU; target <= 1.5)\n", w1, c1, c1 / f1
     printf "step avx512 2 threads  wall %8.1f ms  CPU %8.1f ms  (%.2fx the floor by wall; target <= 1.7)\n", w2, c2, w2 / f2
     printf "2 threads vs 1 (wall)  %.2fx (target >= 1.8)\n", w1 / w2
     printf "step avx2 1 thread     wall %8.1f ms  CPU %8.1f ms  (%.2fx avx512 by CPU; target <= 1.6)\n", wa, ca, ca / c1
+    printf "step avx2-vnni 1 thread wall %7.1f ms  CPU %8.1f ms  (%.2fx avx512 by CPU; target <= 1.6)\n", wv, cv, cv / c1
     printf "step 4163 tokens       wall %8.1f ms  CPU %8.1f ms  (%.2fx 323 tokens by CPU; target <= 14)\n", wl, cl, cl / c1
     printf "S context (batch 2)    %d bytes = %.1f MiB (target <= 32 MB)\n", ctx, ctx / 1048576
 }'
