@@ -8,7 +8,8 @@
  *   VQA accuracy       image i, the question of tools/eval/vqa_items.tsv
  *                      (evaluate.py's vqa_items, numpy default_rng(123)),
  *                      seed i; correct when answer.strip() is the expected;
- *   agreement (--compare MODEL2): the fraction of the first K images whose
+ *   agreement (--compare MODEL2, or --compare-device D: MODEL on device D):
+ *                      the fraction of the first K images whose
  *                      captions are identical (and name the same class), and
  *                      the PSNR between same-seed text-to-image outputs for
  *                      "a photo of a <class>", seeds 0..S-1, class s*10/S
@@ -52,6 +53,9 @@ static const char usage[] =
     "  --compare MODEL2      also evaluate MODEL2 and its agreement with MODEL: identical\n"
     "                        captions over the first K images, PSNR of same-seed\n"
     "                        text-to-image outputs (repeatable, up to 4)\n"
+    "  --device D            device of the contexts: cpu (default), opencl, opencl:N\n"
+    "  --compare-device D    also evaluate MODEL on device D and its agreement with MODEL\n"
+    "                        on --device (e.g. --compare-device opencl: OpenCL vs CPU)\n"
     "  -n N                  test images for caption and VQA accuracy (default 10000)\n"
     "  --first I             start at test image I (default 0; seeds stay the image index)\n"
     "  --agree-n K           images for caption agreement (default 1000)\n"
@@ -83,6 +87,8 @@ static const char usage[] =
 typedef struct {
     const char *model, *compare[MAX_COMPARE], *data, *items, *dump;
     const char *kernels; /* NULL: the runtime's default */
+    const char *device;  /* --device: NULL is the CPU */
+    const char *compare_device[MAX_COMPARE]; /* per --compare entry; NULL: --device */
     int n_compare, first, n, agree_n, t2i_n, threads, no_vqa, json, steps, text_steps;
     int padded;                  /* --input padded: data.py's 32x32, not the 28x28 file */
     mdm_text_sampler text_sampler; /* --text-sampler (default: the library's, confident) */
@@ -95,6 +101,7 @@ typedef struct {
     mdm_model_info info;
     char type[8];
     const char *kernels; /* the contexts' kernel set */
+    const char *device;  /* what the contexts run on (mdm_ctx_device) */
     mdm_ctx *ctx[MAX_THREADS];
     size_t cap;          /* text capacity of a result */
     char *captions;      /* n_cap * cap */
@@ -260,7 +267,7 @@ static void model_type(const mdm_model *mm, char *buf, size_t cap) {
     snprintf(buf, cap, "%s", names[best]);
 }
 
-static int open_model(const options *o, const char *path, model_run *m) {
+static int open_model(const options *o, const char *path, const char *device, model_run *m) {
     char err[256] = "";
     m->path = path;
     mdm_status st = mdm_model_open_file(path, NULL, &m->model, err, sizeof err);
@@ -274,13 +281,17 @@ static int open_model(const options *o, const char *path, model_run *m) {
 #ifdef MDM_HAVE_KERNEL_SETS
     cp.kernels = o->kernels;
 #endif
+    char cerr[4096] = "";
+    cp.device = device, cp.err = cerr, cp.err_len = sizeof cerr;
     for (int t = 0; t < o->threads; t++) {
         st = mdm_ctx_create(m->model, &cp, NULL, 0, &m->ctx[t]);
         if (st != MDM_OK) {
-            fprintf(stderr, "mdm-eval: %s: context: %s\n", path, mdm_strerror(st));
+            fprintf(stderr, "mdm-eval: %s: context%s%s: %s%s%s\n", path, device ? " on " : "",
+                    device ? device : "", mdm_strerror(st), cerr[0] ? ": " : "", cerr);
             return st == MDM_ERR_NO_MEMORY ? EXIT_INTERNAL : EXIT_INPUT;
         }
     }
+    m->device = mdm_ctx_device(m->ctx[0]);
     m->cap = mdm_ctx_text_cap(m->ctx[0]);
 #ifdef MDM_HAVE_KERNEL_SETS
     m->kernels = mdm_ctx_kernels(m->ctx[0]);
@@ -431,6 +442,8 @@ static void print_json(const eval_env *e, const model_run *ms, int n_models, con
         const model_run *m = &ms[k];
         fprintf(f, "%s\n  {\"path\": ", k ? "," : "");
         json_string(f, m->path);
+        fprintf(f, ", \"device\": ");
+        json_string(f, m->device);
         fprintf(f, ", \"type\": \"%s\", \"kernels\": \"%s\",\n   \"caption_accuracy\": %.6f, \"caption_correct\": %d, "
                    "\"caption_unparsed\": %d, \"caption_s\": %.2f,\n   \"caption_per_class\": [",
                 m->type, m->kernels, ratio(m->caption_correct, o->n), m->caption_correct,
@@ -465,8 +478,12 @@ static void print_json(const eval_env *e, const model_run *ms, int n_models, con
         const agreement *g = &ag[k];
         fprintf(f, "%s\n  {\"model\": ", k > 1 ? "," : "");
         json_string(f, ms[k].path);
+        fprintf(f, ", \"device\": ");
+        json_string(f, ms[k].device);
         fprintf(f, ", \"against\": ");
         json_string(f, ms[0].path);
+        fprintf(f, ", \"against_device\": ");
+        json_string(f, ms[0].device);
         fprintf(f, ",\n   \"n_captions\": %d, \"caption_identical\": %.6f, "
                    "\"caption_same_class\": %.6f,\n   \"t2i_n\": %d",
                 g->n_captions, ratio(g->identical, g->n_captions),
@@ -493,8 +510,8 @@ static void print_text(const eval_env *e, const model_run *ms, int n_models, con
     const options *o = e->o;
     for (int k = 0; k < n_models; k++) {
         const model_run *m = &ms[k];
-        printf("model %s (%s, %s kernels), test images %d..%d, %d text steps, %d threads\n",
-               m->path, m->type, m->kernels, e->first, e->first + o->n - 1, o->text_steps,
+        printf("model %s (%s, %s kernels, %s), test images %d..%d, %d text steps, %d threads\n",
+               m->path, m->type, m->kernels, m->device, e->first, e->first + o->n - 1, o->text_steps,
                o->threads);
         printf("  caption_accuracy %.4f  (%d/%d, %d name no class or several; %.1f s, "
                "%.0f ms per caption per thread)\n",
@@ -514,7 +531,8 @@ static void print_text(const eval_env *e, const model_run *ms, int n_models, con
     }
     for (int k = 1; k < n_models; k++) {
         const agreement *g = &ag[k];
-        printf("agreement %s (%s) vs %s (%s)\n", ms[k].path, ms[k].type, ms[0].path, ms[0].type);
+        printf("agreement %s (%s, %s) vs %s (%s, %s)\n", ms[k].path, ms[k].type, ms[k].device,
+               ms[0].path, ms[0].type, ms[0].device);
         printf("  caption_identical %.4f  (%d/%d; same class %.4f)\n",
                ratio(g->identical, g->n_captions), g->identical, g->n_captions,
                ratio(g->same_class, g->n_captions));
@@ -605,7 +623,7 @@ static int parse_args(int argc, char **argv, options *o) {
             continue;
         }
         static const char *const with_value[] = {
-            "-m", "--model", "--compare", "-n", "--first", "--kernels", "--agree-n", "--t2i-n", "--threads", "--steps",
+            "-m", "--model", "--compare", "--device", "--compare-device", "-n", "--first", "--kernels", "--agree-n", "--t2i-n", "--threads", "--steps",
             "--guidance", "--text-steps", "--data", "--items", "--dump", "--classify",
             "--input", "--text-sampler"};
         int known = 0;
@@ -622,6 +640,12 @@ static int parse_args(int argc, char **argv, options *o) {
             if (o->n_compare == MAX_COMPARE)
                 return usage_error("at most %d --compare models", MAX_COMPARE);
             o->compare[o->n_compare++] = v;
+        } else if (!strcmp(a, "--device")) {
+            o->device = v;
+        } else if (!strcmp(a, "--compare-device")) {
+            if (o->n_compare == MAX_COMPARE)
+                return usage_error("at most %d --compare models", MAX_COMPARE);
+            o->compare_device[o->n_compare++] = v; /* the model given by -m, on v */
         } else if (!strcmp(a, "-n")) {
             if (!parse_int(a, v, 1, 1000000, &o->n))
                 return EXIT_USAGE;
@@ -773,7 +797,8 @@ int main(int argc, char **argv) {
     e.n_cap = o.n_compare && o.agree_n > o.n ? o.agree_n : o.n;
     rc = ms ? EXIT_OK : EXIT_INTERNAL;
     for (int k = 0; k < n_models && rc == EXIT_OK; k++)
-        rc = open_model(&o, k ? o.compare[k - 1] : o.model, &ms[k]);
+        rc = open_model(&o, k && o.compare[k - 1] ? o.compare[k - 1] : o.model,
+                        k && o.compare_device[k - 1] ? o.compare_device[k - 1] : o.device, &ms[k]);
     for (int k = 1; k < n_models && rc == EXIT_OK; k++)
         if (ms[k].info.image_size != ms[0].info.image_size ||
             ms[k].info.image_channels != ms[0].info.image_channels) {
