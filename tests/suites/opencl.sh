@@ -18,12 +18,15 @@ printf '#define CL_TARGET_OPENCL_VERSION 120\n#include <CL/cl.h>\n' | $cc -E -x 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf 'int clGetPlatformIDs(); int main(void) { return clGetPlatformIDs != 0 ? 0 : 1; }\n' >"$tmp/l.c"
 $cc "$tmp/l.c" -lOpenCL -o "$tmp/l" >/dev/null 2>&1 || missing "no OpenCL ICD loader (ocl-icd-opencl-dev)"
-if ! make -s -j2 OPENCL=1 BUILD=build/opencl build/opencl/tests/test_opencl build/opencl/mdm \
+if ! make -s -j2 OPENCL=1 BUILD=build/opencl build/opencl/tests/test_opencl \
+        build/opencl/tests/test_opencl_objects build/opencl/mdm \
         >"$tmp/build.log" 2>&1; then
     echo "FAIL opencl.build: make OPENCL=1 failed"; tail -30 "$tmp/build.log"; exit 1
 fi
 # The check prints its own PASS/FAIL/SKIP lines (and FAILs under CI=true without a device).
 build/opencl/tests/test_opencl || exit 1
+# Objects released at mdm_ctx_free, none created and nothing allocated while running.
+build/opencl/tests/test_opencl_objects || exit 1
 grep -q '^opencl:0 ' <(build/opencl/mdm devices 2>/dev/null) || { echo "SKIP opencl.cli: no device"; exit 0; }
 echo "PASS opencl.devices"
 model=models/mdm-fmnist-q8_0.gguf
