@@ -8,20 +8,36 @@
 #include "opencl/ocl.h"
 #endif
 
+/* The matmul suffix of an OpenCL device name: "" -1, "/int8" 1, "/f32" 0,
+ * anything else -2. */
+static int int8_suffix(const char *rest) {
+    return !*rest ? -1 : !strcmp(rest, "/int8") ? 1 : !strcmp(rest, "/f32") ? 0 : -2;
+}
+
 int mdm_device_parse(const char *s, int *index) {
     *index = -1;
     if (!s || strcmp(s, "cpu") == 0)
         return 0;
-    if (strcmp(s, "opencl") == 0)
-        return 1;
-    if (strncmp(s, "opencl:", 7) != 0 || s[7] < '0' || s[7] > '9')
+    if (strncmp(s, "opencl", 6) != 0)
+        return -1;
+    if (s[6] != ':')
+        return int8_suffix(s + 6) >= -1 ? 1 : -1;
+    if (s[7] < '0' || s[7] > '9')
         return -1;
     char *end;
     long n = strtol(s + 7, &end, 10);
-    if (*end || n > 1000)
+    if (int8_suffix(end) < -1 || n > 1000)
         return -1;
     *index = (int)n;
     return 1;
+}
+
+int mdm_device_int8(const char *s) {
+    int index;
+    if (mdm_device_parse(s, &index) != 1)
+        return -1;
+    const char *slash = strchr(s, '/');
+    return slash ? int8_suffix(slash) : -1;
 }
 
 static void say(const mdm_ctx_params *p, const char *why) {
@@ -45,12 +61,16 @@ mdm_status mdm_device_attach(mdm_ctx *ctx, const mdm_ctx_params *p) {
     size_t err_len = p->err && p->err_len ? p->err_len : sizeof local;
     mdm_ocl *o;
     mdm_status st = mdm_ocl_open(index, &o, err, err_len);
-    if (st == MDM_OK && (st = mdm_ocl_load(o, ctx->m, &ctx->dn, err, err_len)) != MDM_OK)
-        mdm_ocl_close(o);
+    if (st == MDM_OK) {
+        mdm_ocl_set_int8(o, mdm_device_int8(p->device));
+        if ((st = mdm_ocl_load(o, ctx->m, &ctx->dn, err, err_len)) != MDM_OK)
+            mdm_ocl_close(o);
+    }
     if (st != MDM_OK)
         return st;
     ctx->ocl = o;
-    mdm_fmt(ctx->device, sizeof ctx->device, "%s", o->name);
+    mdm_fmt(ctx->device, sizeof ctx->device, "%s%s", o->name,
+            !o->int8 ? "" : o->int_dot ? " [int8 dot]" : " [int8 portable]");
     return MDM_OK;
 #else
     say(p, "this build has no OpenCL (rebuild with make OPENCL=1)");

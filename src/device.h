@@ -6,8 +6,11 @@
 #include "context.h"
 
 /* "cpu"/NULL -> 0; "opencl" -> 1 with *index -1; "opencl:N" -> 1 with N;
+ * either may end in "/int8" or "/f32" (the matmuls of Q8_0/Q4_0 weights);
  * anything else -1. */
 int mdm_device_parse(const char *s, int *index);
+/* That suffix: 1 "/int8", 0 "/f32", -1 none (the device's default). */
+int mdm_device_int8(const char *s);
 
 /* Opens the device of p->device for ctx (nothing for the CPU), writing why
  * it cannot into p->err. */

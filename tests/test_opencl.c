@@ -167,6 +167,116 @@ static void test_matmul(void) {
     check_matmul(MDM_TYPE_F32, 96, 150, 129, 0, OCL_NONE);
 }
 
+/* The int8 path (cl_int8.c) of a Q8_0 or Q4_0 weight, in its two halves,
+ * each against what it must compute, then the whole against the scalar
+ * float matmul:
+ *  - quantization: d = amax / 127 within OpenCL's 2.5 ulp (5u) of the exact
+ *    quotient; q = rint(x / d) computed as x * (1 / d): with 1 / d within
+ *    2.5 ulp and one rounding of the product, |x/d| (1 + 6u) stays within
+ *    |x/d| + 127 * 7u of the exact value, so |x - q d| <= d (1/2 + 1024u);
+ *  - the int8 matmul from the device's own q and d: the integer sums are
+ *    exact, so only d_x * d_w, the product and the sum of nb + 1 terms round:
+ *    gamma(nb + 3) (sum_b |isum_b d_x d_w| + |b|);
+ *  - against the scalar float matmul: the quantization bound above per
+ *    element, sum_b d_b (1/2 + 1024u) sum_k |w_k| (d_b within 5u of
+ *    amax / 127), times 1 + gamma(nb + 3), plus both sides' rounding,
+ *    (gamma(K + 1) + gamma(nb + 3)) (sum |x w| + |b|). */
+static void check_int8(mdm_type type, int K, int O, int T, int with_bias, int act) {
+    const int nb = K / 32;
+    const size_t n = (size_t)K * T;
+    float *x = malloc(sizeof(float) * n), *w = malloc(sizeof(float) * K * O);
+    float *b = malloc(sizeof(float) * O), *yr = malloc(sizeof(float) * O * T);
+    float *yd = malloc(sizeof(float) * O * T), *dq = malloc(sizeof(float) * K * O);
+    float *d = malloc(sizeof(float) * T * nb), *xr = malloc(sizeof(float) * n);
+    float *yi = malloc(sizeof(float) * O * T);
+    signed char *q = malloc(n);
+    double *tol = malloc(sizeof(double) * O * T), *tol_i = malloc(sizeof(double) * O * T);
+    fill(x, n, 2.0f), fill(w, (size_t)K * O, 0.5f), fill(b, (size_t)O, 1.0f);
+    for (int i = 0; i < K; i++)
+        x[i] = 0.0f; /* a token of zeros: d = 0 */
+    size_t wbytes;
+    void *wb = weight_bytes(type, w, K, O, &wbytes);
+    const size_t rb = mdm_type_row_bytes(type, (size_t)K);
+    for (int o = 0; o < O; o++)
+        mdm_dequantize_row(type, (unsigned char *)wb + (size_t)o * rb, dq + (size_t)o * K, (size_t)K);
+    mdm_tensor t = {wb, type, {K, O, 1, 1}, 2, wbytes};
+    mdm_matmul(yr, x, &t, with_bias ? b : NULL, T, xr); /* xr: its scratch row, for now */
+    act_ref(yr, (size_t)O * T, act);
+
+    cl_mem mx = up(x, sizeof(float) * n), mw = up(wb, wbytes), mb = up(b, sizeof(float) * O);
+    cl_mem mq = up(NULL, n), md = up(NULL, sizeof(float) * T * nb);
+    cl_mem my = up(NULL, sizeof(float) * O * T);
+    ocl_weight ow = {mw, 0, rb, (int)type, K, O};
+    ocl_quant_act(dev, mq, md, f32(mx), T, K);
+    ocl_matmul_i8(dev, f32(my), mq, md, &ow, with_bias ? (ocl_bytes){mb, 0} : (ocl_bytes){NULL, 0},
+                  T, act);
+    down(my, yd, (size_t)O * T);
+    mdm_ocl_read(dev, mq, 0, n, q);
+    down(md, d, (size_t)T * nb);
+    CHECK(mdm_ocl_check(dev) == MDM_OK);
+
+    /* the host's sums: from the device's q and d (exact but for the device's
+     * float rounding), and the bound against the float reference */
+    double d_worst = 0;
+    for (int tt = 0; tt < T; tt++)
+        for (int o = 0; o < O; o++) {
+            const float *xt = x + (size_t)tt * K, *wo = dq + (size_t)o * K;
+            double exact = with_bias ? b[o] : 0, babs = with_bias ? fabs(b[o]) : 0;
+            double s_blocks = babs, quant = 0, s_xw = babs;
+            for (int bk = 0; bk < nb; bk++) {
+                const double db = d[tt * nb + bk];
+                double blk = 0, amax = 0, wsum = 0;
+                for (int k = bk * 32; k < bk * 32 + 32; k++) {
+                    blk += (double)q[(size_t)tt * K + k] * db * wo[k]; /* isum d_x d_w, exactly */
+                    amax = fmax(amax, fabs(xt[k]));
+                    wsum += fabs(wo[k]);
+                    s_xw += fabs((double)xt[k] * wo[k]);
+                }
+                exact += blk, s_blocks += fabs(blk);
+                quant += amax / 127 * (1 + 5 * U) * (0.5 + 1024 * U) * wsum;
+                d_worst = fmax(d_worst, fabs(db - amax / 127) / (5 * U * amax / 127 + 1e-30));
+            }
+            const size_t i = (size_t)tt * O + o;
+            yi[i] = (float)exact;
+            tol_i[i] = gam(nb + 3) * s_blocks;
+            tol[i] = quant * (1 + gam(nb + 3)) + (gam(K + 1) + gam(nb + 3)) * s_xw;
+        }
+    act_ref(yi, (size_t)O * T, act);
+    for (size_t i = 0; i < (size_t)O * T; i++)
+        tol_i[i] = act_tol(tol_i[i], yi[i], act), tol[i] = act_tol(tol[i], yr[i], act);
+    char what[80];
+    snprintf(what, sizeof what, "int8 %s %dx%d T=%d%s%s", mdm_type_name(type), K, O, T,
+             with_bias ? " +b" : "", act == OCL_SILU ? " silu" : "");
+    printf("  %-28s scale error / 5u = %.3f\n", "quant_act", d_worst);
+    CHECKF(d_worst <= 1.0, "quant_act: a scale is %.3g x 5u away from amax / 127", d_worst);
+    double *tq = malloc(sizeof(double) * n); /* q d within d (1/2 + 1024u) of x */
+    for (size_t i = 0; i < n; i++) {
+        xr[i] = (float)((double)q[i] * d[i / 32]);
+        tq[i] = d[i / 32] * (0.5 + 1024 * U) + U * fabs(xr[i]); /* + xr's own rounding */
+    }
+    mdm_ocl_release_buffers(dev, 0);
+    char wq[96];
+    snprintf(wq, sizeof wq, "quant_act T=%d K=%d", T, K);
+    agree(wq, xr, x, tq, n);
+    snprintf(wq, sizeof wq, "%s (its own q)", what);
+    agree(wq, yd, yi, tol_i, (size_t)O * T);
+    agree(what, yd, yr, tol, (size_t)O * T);
+    free(x), free(w), free(b), free(yr), free(yd), free(dq), free(d), free(xr), free(yi), free(q);
+    free(tol), free(tol_i), free(tq), free(wb);
+}
+
+static void test_int8_matmul(void) {
+    printf("  (%s: %s)\n", dev->int_dot == 1 ? "cl_khr_integer_dot_product"
+                         : dev->int_dot == 2 ? "cl_arm_integer_dot_product_int8"
+                                             : "no int8 dot product: the portable one",
+           "the int8 kernels' IDOT4");
+    check_int8(MDM_TYPE_Q8_0, 96, 50, 35, 1, OCL_NONE);
+    check_int8(MDM_TYPE_Q4_0, 96, 50, 35, 1, OCL_NONE);
+    check_int8(MDM_TYPE_Q8_0, 256, 17, 1, 0, OCL_SILU); /* the time MLP's fc1 */
+    check_int8(MDM_TYPE_Q4_0, 128, 130, 70, 0, OCL_NONE); /* several tiles, ragged edges */
+    check_int8(MDM_TYPE_Q8_0, 192, 70, 129, 1, OCL_NONE);
+}
+
 static void test_elementwise(void) {
     const int n = 5000;
     float *x = malloc(sizeof(float) * n), *z = malloc(sizeof(float) * n);
@@ -418,8 +528,8 @@ static mdm_ctx *context_on(const mdm_model *m, const char *device) {
 }
 
 /* One batch-2 step (t2i and caption) on both, then images, encode and a caption. */
-static void compare_model(const char *label, const mdm_model *m, double min_db) {
-    mdm_ctx *cpu = context_on(m, NULL), *gpu = context_on(m, dev_name);
+static void compare_model(const char *label, const mdm_model *m, double min_db, const char *device) {
+    mdm_ctx *cpu = context_on(m, NULL), *gpu = context_on(m, device);
     if (!cpu || !gpu) {
         mdm_ctx_free(cpu), mdm_ctx_free(gpu);
         return;
@@ -472,18 +582,18 @@ static void compare_model(const char *label, const mdm_model *m, double min_db) 
     mdm_ctx_free(cpu), mdm_ctx_free(gpu);
 }
 
-static void compare_file(const char *path, const char *label, double min_db) {
+static void compare_file(const char *path, const char *label, double min_db, const char *device) {
     mdm_model *m;
     char err[256];
     if (mdm_model_open_file(path, NULL, &m, err, sizeof err) != MDM_OK) {
         printf("  (%s: %s; skipped)\n", path, err);
         return;
     }
-    compare_model(label, m, min_db);
+    compare_model(label, m, min_db, device);
     mdm_model_free(m);
 }
 
-static void compare_golden(mdm_type type, double min_db) {
+static void compare_golden(mdm_type type, double min_db, const char *device) {
     size_t size;
     uint8_t *buf = golden_model(type, &size);
     mdm_model *m;
@@ -491,20 +601,28 @@ static void compare_golden(mdm_type type, double min_db) {
     CHECK(buf != NULL);
     if (buf && mdm_model_open_memory(buf, size, NULL, &m, err, sizeof err) == MDM_OK) {
         char label[32];
-        snprintf(label, sizeof label, "rand-%s", mdm_type_name(type));
-        compare_model(label, m, min_db);
+        snprintf(label, sizeof label, "rand-%s%s", mdm_type_name(type),
+                 strstr(device, "/int8") ? "/i8" : "");
+        compare_model(label, m, min_db, device);
         mdm_model_free(m);
     }
     free(buf);
 }
 
 static void test_whole_steps_and_images(void) {
-    compare_golden(MDM_TYPE_F32, 40.0);
-    compare_golden(MDM_TYPE_F16, 40.0);
-    compare_golden(MDM_TYPE_Q8_0, 35.0);
-    compare_golden(MDM_TYPE_Q4_0, 35.0);
-    compare_file("models/mdm-fmnist-f32.gguf", "fm-f32", 40.0);
-    compare_file("models/mdm-fmnist-q8_0.gguf", "fm-q8_0", 35.0);
+    compare_golden(MDM_TYPE_F32, 40.0, dev_name);
+    compare_golden(MDM_TYPE_F16, 40.0, dev_name);
+    compare_golden(MDM_TYPE_Q8_0, 35.0, dev_name);
+    compare_golden(MDM_TYPE_Q4_0, 35.0, dev_name);
+    compare_file("models/mdm-fmnist-f32.gguf", "fm-f32", 40.0, dev_name);
+    compare_file("models/mdm-fmnist-q8_0.gguf", "fm-q8_0", 35.0, dev_name);
+    /* The int8 matmuls, chosen whatever the device has (its own dot
+     * product, or the portable one), against the scalar CPU. */
+    char i8[64];
+    snprintf(i8, sizeof i8, "%s/int8", dev_name);
+    compare_golden(MDM_TYPE_Q8_0, 35.0, i8);
+    compare_golden(MDM_TYPE_Q4_0, 35.0, i8);
+    compare_file("models/mdm-fmnist-q8_0.gguf", "fm-q8_0/i8", 35.0, i8);
 }
 
 /* ---- objects and errors ------------------------------------------------------ */
@@ -564,6 +682,7 @@ int main(int argc, char **argv) {
     }
     printf("  device %s\n", dev->name);
     RUN(test_matmul);
+    RUN(test_int8_matmul);
     RUN(test_elementwise);
     RUN(test_rmsnorm);
     RUN(test_conv1d);

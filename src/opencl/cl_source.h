@@ -11,5 +11,7 @@ extern const char mdm_cl_common[]; /* weight decoding shared by the kernels */
 extern const char mdm_cl_matmul[];
 extern const char mdm_cl_mamba[];  /* rmsnorm, conv1d, scan, activations, embeddings */
 extern const char mdm_cl_vae[];    /* conv2d, groupnorm, upsample */
+extern const char mdm_cl_int8_dot[]; /* IDOT4: the device's 4x8-bit dot product, or a portable one */
+extern const char mdm_cl_int8[];   /* activation quantization, int8 matmul */
 
 #endif

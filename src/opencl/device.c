@@ -53,6 +53,14 @@ static int has_ext(const char *list, const char *ext) {
     return 0;
 }
 
+int mdm_ocl_int_dot_kind(cl_device_id d) {
+    char ext[8192];
+    info_str(d, CL_DEVICE_EXTENSIONS, ext, sizeof ext);
+    return has_ext(ext, "cl_khr_integer_dot_product")        ? 1
+           : has_ext(ext, "cl_arm_integer_dot_product_int8") ? 2
+                                                              : 0;
+}
+
 void mdm_ocl_describe(cl_device_id d, int index, mdm_device_info *out) {
     static const size_t ext_cap = 8192;
     char ext[8192];

@@ -105,6 +105,15 @@ mdm_status mdm_ocl_load(mdm_ocl *o, const mdm_model *m, const mdm_denoiser *dn, 
     o->s = floats(o, Lt * (size_t)(hp->vocab_size + 1));
     for (int i = 0; i < 3; i++)
         o->map[i] = floats(o, o->map_floats);
+    if (o->int8) { /* the widest input of any matmul, for every token */
+        size_t k = d > di ? d : di;
+        k = k > (size_t)hp->dt_rank ? k : (size_t)hp->dt_rank;
+        k = k > (size_t)hp->patch_dim ? k : (size_t)hp->patch_dim;
+        k = k > MDM_TIME_FEATURES ? k : MDM_TIME_FEATURES;
+        o->xq = mdm_ocl_buffer(o, S * k, NULL);
+        o->xd = floats(o, S * k / 32 + 1);
+        o->xq_cap = o->xd ? S * k : 0;
+    }
     if (mdm_ocl_check(o) != MDM_OK || !o->map[2]) {
         snprintf(err, err_len, "%s: cannot allocate the model's %.1f MiB on the device", o->name,
                  (double)info.data_size / (1 << 20));

@@ -38,7 +38,7 @@ typedef struct {
 enum {
     OCL_MATMUL, OCL_RMSNORM, OCL_CONV1D, OCL_SCAN, OCL_ACT, OCL_GATE, OCL_GATHER,
     OCL_SCATTER_ADD, OCL_EMBED_TEXT, OCL_PATCH, OCL_ADD_ROWS, OCL_CONV2D, OCL_GROUPNORM,
-    OCL_UPSAMPLE, OCL_ADD, OCL_N_KERNELS
+    OCL_UPSAMPLE, OCL_ADD, OCL_QUANT_ACT, OCL_MATMUL_I8, OCL_N_KERNELS
 };
 
 #define OCL_MAX_BUFFERS 64
@@ -56,6 +56,12 @@ struct mdm_ocl {
     cl_int error;    /* first failed call since the last mdm_ocl_check */
     char name[192];  /* "opencl:N <device name>" */
     size_t max_group;
+    /* Int8 matmuls (cl_int8.c): int_dot is the device's 4x8-bit dot product
+     * the program was built with (0 none: the portable sum, 1
+     * cl_khr_integer_dot_product, 2 cl_arm_integer_dot_product_int8); int8
+     * says whether Q8_0/Q4_0 matmuls take the int8 path (by default where
+     * int_dot is not 0; "opencl/int8" or "opencl/f32" choose). */
+    int int_dot, int8;
 
     /* Filled by mdm_ocl_load (model.c). */
     const mdm_model *m;
@@ -63,6 +69,8 @@ struct mdm_ocl {
     cl_mem weights, A, perm, io_f, io_i;
     cl_mem x, u, xs, z, xc, y, dt_in, bc, delta, out, hid, patches, v, s;
     cl_mem map[3];
+    cl_mem xq, xd; /* int8 activations and their block scales (int8 only) */
+    size_t xq_cap; /* values xq holds (0: no int8 buffers) */
     size_t map_floats;
     float *stage;   /* host staging of io_f: 2 x 256 time features, then the latent */
     int32_t *stage_i; /* task, then the Lt tokens */
@@ -75,12 +83,19 @@ int mdm_ocl_devices(cl_device_id *out, int max);
 /* The device "opencl" means: the first GPU, else device 0; -1 if none. */
 int mdm_ocl_default_device(void);
 void mdm_ocl_describe(cl_device_id d, int index, mdm_device_info *out);
+/* The device's 4x8-bit integer dot product: 1 cl_khr_integer_dot_product,
+ * 2 cl_arm_integer_dot_product_int8, 0 none. */
+int mdm_ocl_int_dot_kind(cl_device_id d);
 
 /* ---- session.c ---- */
 /* Opens device `index` (-1: the default) and builds the program.  Errors:
  * MDM_ERR_NO_DEVICE (none, or no such index), MDM_ERR_DEVICE (with the
  * driver's words, for a failed build its log, in err). */
 mdm_status mdm_ocl_open(int index, mdm_ocl **out, char *err, size_t err_len);
+/* Chooses the matmuls of Q8_0/Q4_0 weights: int8 1, float 0, -1 the
+ * default (int8 where the device has an integer dot product).  Before
+ * mdm_ocl_load, which sizes the int8 buffers. */
+void mdm_ocl_set_int8(mdm_ocl *o, int mode);
 /* Releases every object; returns how many the session still counted as
  * live before releasing them all (0 unless something leaked past it). */
 int mdm_ocl_close(mdm_ocl *o);
@@ -104,6 +119,12 @@ enum { OCL_NONE = 0, OCL_SILU = 1, OCL_SOFTPLUS = 2 };
 /* y = act(x W^T + b); act applies to each result as the op after it would. */
 void ocl_matmul(mdm_ocl *o, ocl_f32 y, ocl_f32 x, const ocl_weight *w, ocl_bytes bias, int T,
                 int act);
+/* The int8 path's two halves (cl_int8.c), for the cross-device check:
+ * x [T][K] (K a multiple of 32) -> q [T][K] int8 and d [T][K / 32]
+ * scales; then y = act(dequantized products + b) from q, d and w. */
+void ocl_quant_act(mdm_ocl *o, cl_mem q, cl_mem d, ocl_f32 x, int T, int K);
+void ocl_matmul_i8(mdm_ocl *o, ocl_f32 y, cl_mem q, cl_mem d, const ocl_weight *w,
+                   ocl_bytes bias, int T, int act);
 void ocl_rmsnorm(mdm_ocl *o, ocl_f32 y, ocl_f32 x, ocl_bytes w, int T, int d, float eps);
 void ocl_conv1d(mdm_ocl *o, ocl_f32 y, ocl_f32 x, ocl_bytes w, ocl_bytes b, int T, int di, int K,
                 int act);

@@ -38,8 +38,32 @@ static void go1(args *a, size_t n) {
     go(a, 1, &n, &l);
 }
 
+void ocl_quant_act(mdm_ocl *o, cl_mem q, cl_mem d, ocl_f32 x, int T, int K) {
+    args a = begin(o, OCL_QUANT_ACT);
+    put_f32(&a, x), put_mem(&a, q), put_mem(&a, d), put_int(&a, T), put_int(&a, K);
+    go1(&a, (size_t)T * (size_t)(K / 32));
+}
+
+void ocl_matmul_i8(mdm_ocl *o, ocl_f32 y, cl_mem q, cl_mem d, const ocl_weight *w,
+                   ocl_bytes bias, int T, int act) {
+    args a = begin(o, OCL_MATMUL_I8);
+    put_f32(&a, y), put_mem(&a, q), put_mem(&a, d);
+    put_mem(&a, w->mem), put_u64(&a, w->off), put_u64(&a, w->row_bytes), put_int(&a, w->type);
+    put_mem(&a, bias.mem ? bias.mem : w->mem), put_u64(&a, bias.off), put_int(&a, bias.mem != 0);
+    put_int(&a, w->K), put_int(&a, w->O), put_int(&a, T), put_int(&a, act);
+    const size_t g[2] = {((size_t)w->O + 63) / 64 * 16, ((size_t)T + 63) / 64 * 16},
+                 l[2] = {16, 16};
+    go(&a, 2, g, l);
+}
+
 void ocl_matmul(mdm_ocl *o, ocl_f32 y, ocl_f32 x, const ocl_weight *w, ocl_bytes bias, int T,
                 int act) {
+    const int quantized = w->type == MDM_TYPE_Q8_0 || w->type == MDM_TYPE_Q4_0;
+    if (o->int8 && quantized && w->K % 32 == 0 && (size_t)T * (size_t)w->K <= o->xq_cap) {
+        ocl_quant_act(o, o->xq, o->xd, x, T, w->K);
+        ocl_matmul_i8(o, y, o->xq, o->xd, w, bias, T, act);
+        return;
+    }
     args a = begin(o, OCL_MATMUL);
     put_f32(&a, y), put_f32(&a, x);
     put_mem(&a, w->mem), put_u64(&a, w->off), put_u64(&a, w->row_bytes), put_int(&a, w->type);

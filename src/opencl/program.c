@@ -14,20 +14,41 @@ static const char *const kernel_names[OCL_N_KERNELS] = {
     [OCL_EMBED_TEXT] = "mdm_embed_text", [OCL_PATCH] = "mdm_patch",
     [OCL_ADD_ROWS] = "mdm_add_rows",     [OCL_CONV2D] = "mdm_conv2d",
     [OCL_GROUPNORM] = "mdm_groupnorm",   [OCL_UPSAMPLE] = "mdm_upsample",
-    [OCL_ADD] = "mdm_add",
+    [OCL_ADD] = "mdm_add",               [OCL_QUANT_ACT] = "mdm_quant_act",
+    [OCL_MATMUL_I8] = "mdm_matmul_i8",
 };
 
-mdm_status mdm_ocl_build(mdm_ocl *o, char *err, size_t err_len) {
-    const char *src[] = {mdm_cl_common, mdm_cl_matmul, mdm_cl_mamba, mdm_cl_vae};
+/* Builds the program with the int8 dot product o->int_dot names. */
+static cl_int build_once(mdm_ocl *o) {
+    const char *src[] = {mdm_cl_int8_dot, mdm_cl_common, mdm_cl_matmul, mdm_cl_mamba, mdm_cl_vae,
+                         mdm_cl_int8};
     cl_int e;
-    o->program = clCreateProgramWithSource(o->context, 4, src, NULL, &e);
+    o->program = clCreateProgramWithSource(o->context, 6, src, NULL, &e);
+    if (!o->program)
+        return e == CL_SUCCESS ? CL_OUT_OF_HOST_MEMORY : e;
+    o->live++;
+    /* No fast-math: the cross-device check's tolerances assume IEEE ops. */
+    const char *opt = o->int_dot == 1   ? "-cl-std=CL1.2 -DMDM_CL_INT_DOT=1"
+                      : o->int_dot == 2 ? "-cl-std=CL1.2 -DMDM_CL_INT_DOT=2"
+                                        : "-cl-std=CL1.2";
+    return clBuildProgram(o->program, 1, &o->device, opt, NULL, NULL);
+}
+
+mdm_status mdm_ocl_build(mdm_ocl *o, char *err, size_t err_len) {
+    cl_int e = build_once(o);
+    if (e != CL_SUCCESS && o->int_dot && o->program) {
+        /* A driver that names the extension but does not compile its
+         * built-in: the portable dot product, same integers. */
+        if (clReleaseProgram(o->program) == CL_SUCCESS)
+            o->live--;
+        o->program = NULL;
+        o->int_dot = 0;
+        e = build_once(o);
+    }
     if (!o->program) {
         snprintf(err, err_len, "%s: clCreateProgramWithSource failed (%d)", o->name, (int)e);
         return MDM_ERR_DEVICE;
     }
-    o->live++;
-    /* No fast-math: the cross-device check's tolerances assume IEEE ops. */
-    e = clBuildProgram(o->program, 1, &o->device, "-cl-std=CL1.2", NULL, NULL);
     if (e != CL_SUCCESS) {
         int n = snprintf(err, err_len, "%s: the kernels do not build (%d); build log:\n", o->name,
                          (int)e);

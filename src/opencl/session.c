@@ -56,14 +56,18 @@ mdm_status mdm_ocl_open(int index, mdm_ocl **out, char *err, size_t err_len) {
         mdm_ocl_close(o);
         return MDM_ERR_UNSUPPORTED;
     }
-    mdm_status st = mdm_ocl_build(o, err, err_len);
+    o->int_dot = mdm_ocl_int_dot_kind(o->device);
+    mdm_status st = mdm_ocl_build(o, err, err_len); /* may fall back to int_dot 0 */
     if (st != MDM_OK) {
         mdm_ocl_close(o);
         return st;
     }
+    mdm_ocl_set_int8(o, -1);
     *out = o;
     return MDM_OK;
 }
+
+void mdm_ocl_set_int8(mdm_ocl *o, int mode) { o->int8 = mode < 0 ? o->int_dot != 0 : mode != 0; }
 
 cl_mem mdm_ocl_buffer(mdm_ocl *o, size_t n, const void *host) {
     cl_int e;
