@@ -52,12 +52,10 @@ static void block(mdm_ocl *o, int l) {
 
     ocl_gather(o, o->u, o->x, perm_off, d, S);
     ocl_rmsnorm(o, at(o->u, 0), at(o->u, 0), mdm_ocl_tensor(o, &L->norm), S, d, hp->norm_eps);
-    ocl_matmul(o, at(o->xs, 0), at(o->u, 0), &in_x, no_bias, S, OCL_NONE);
-    ocl_matmul(o, at(o->z, 0), at(o->u, 0), &in_z, no_bias, S, OCL_NONE);
+    ocl_matmul2(o, at(o->xs, 0), at(o->z, 0), at(o->u, 0), &in_x, &in_z, S);
     ocl_conv1d(o, at(o->xc, 0), at(o->xs, 0), mdm_ocl_tensor(o, &L->conv1d_w),
                mdm_ocl_tensor(o, &L->conv1d_b), S, di, hp->d_conv, OCL_SILU);
-    ocl_matmul(o, at(o->dt_in, 0), at(o->xc, 0), &dt_rows, no_bias, S, OCL_NONE);
-    ocl_matmul(o, at(o->bc, 0), at(o->xc, 0), &bc_rows, no_bias, S, OCL_NONE);
+    ocl_matmul2(o, at(o->dt_in, 0), at(o->bc, 0), at(o->xc, 0), &dt_rows, &bc_rows, S);
     ocl_matmul(o, at(o->delta, 0), at(o->dt_in, 0), &dt_proj, mdm_ocl_tensor(o, &L->dt_proj_b), S,
                OCL_SOFTPLUS);
     ocl_scan(o, at(o->y, 0), at(o->xc, 0), at(o->delta, 0), at(o->A, (size_t)l * di * N),

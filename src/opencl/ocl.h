@@ -119,6 +119,10 @@ enum { OCL_NONE = 0, OCL_SILU = 1, OCL_SOFTPLUS = 2 };
 /* y = act(x W^T + b); act applies to each result as the op after it would. */
 void ocl_matmul(mdm_ocl *o, ocl_f32 y, ocl_f32 x, const ocl_weight *w, ocl_bytes bias, int T,
                 int act);
+/* Two matmuls of one input without bias (in_proj's halves, x_proj's):
+ * the int8 path quantizes the input once. */
+void ocl_matmul2(mdm_ocl *o, ocl_f32 y1, ocl_f32 y2, ocl_f32 x, const ocl_weight *w1,
+                 const ocl_weight *w2, int T);
 /* The int8 path's two halves (cl_int8.c), for the cross-device check:
  * x [T][K] (K a multiple of 32) -> q [T][K] int8 and d [T][K / 32]
  * scales; then y = act(dequantized products + b) from q, d and w. */

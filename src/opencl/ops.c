@@ -56,10 +56,28 @@ void ocl_matmul_i8(mdm_ocl *o, ocl_f32 y, cl_mem q, cl_mem d, const ocl_weight *
     go(&a, 2, g, l);
 }
 
+/* Whether w's matmul takes the int8 path on T tokens. */
+static int int8_path(const mdm_ocl *o, const ocl_weight *w, int T) {
+    const int quantized = w->type == MDM_TYPE_Q8_0 || w->type == MDM_TYPE_Q4_0;
+    return o->int8 && quantized && w->K % 32 == 0 && (size_t)T * (size_t)w->K <= o->xq_cap;
+}
+
+void ocl_matmul2(mdm_ocl *o, ocl_f32 y1, ocl_f32 y2, ocl_f32 x, const ocl_weight *w1,
+                 const ocl_weight *w2, int T) {
+    static const ocl_bytes none = {NULL, 0};
+    if (w1->K == w2->K && int8_path(o, w1, T) && int8_path(o, w2, T)) {
+        ocl_quant_act(o, o->xq, o->xd, x, T, w1->K); /* once for both */
+        ocl_matmul_i8(o, y1, o->xq, o->xd, w1, none, T, OCL_NONE);
+        ocl_matmul_i8(o, y2, o->xq, o->xd, w2, none, T, OCL_NONE);
+        return;
+    }
+    ocl_matmul(o, y1, x, w1, none, T, OCL_NONE);
+    ocl_matmul(o, y2, x, w2, none, T, OCL_NONE);
+}
+
 void ocl_matmul(mdm_ocl *o, ocl_f32 y, ocl_f32 x, const ocl_weight *w, ocl_bytes bias, int T,
                 int act) {
-    const int quantized = w->type == MDM_TYPE_Q8_0 || w->type == MDM_TYPE_Q4_0;
-    if (o->int8 && quantized && w->K % 32 == 0 && (size_t)T * (size_t)w->K <= o->xq_cap) {
+    if (int8_path(o, w, T)) {
         ocl_quant_act(o, o->xq, o->xd, x, T, w->K);
         ocl_matmul_i8(o, y, o->xq, o->xd, w, bias, T, act);
         return;
