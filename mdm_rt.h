@@ -275,7 +275,10 @@ typedef struct {
     const char *kernels;
     /* Where the model runs: NULL or "cpu" (default); "opencl": the first
      * OpenCL GPU, else the first OpenCL device; "opencl:N": device N of
-     * mdm_devices().  Needs a build with OpenCL (make OPENCL=1), else
+     * mdm_devices().  Either may end in "/int8" (Q8_0/Q4_0 matmuls quantize
+     * activations to int8, as the CPU's int8 paths do; the default where the
+     * device has an integer dot product) or "/f32" (float matmuls, the
+     * default elsewhere).  Needs a build with OpenCL (make OPENCL=1), else
      * MDM_ERR_UNSUPPORTED; MDM_ERR_NO_DEVICE when there is no such device;
      * MDM_ERR_DEVICE when it fails (e.g. the kernels do not build). */
     const char *device;

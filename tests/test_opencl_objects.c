@@ -271,18 +271,19 @@ static void test_objects_released_and_nothing_allocated(void) {
     CHECK(px && lat && v && s && ids);
     if (!px || !lat || !v || !s || !ids)
         return;
-    for (int round = 0; round < 2; round++) { /* a second context starts from zero again */
+    for (int round = 0; round < 2; round++) { /* the second: int8 matmuls, from zero again */
         mdm_ctx_params cp = mdm_ctx_params_init();
-        char err[4096] = "";
-        cp.device = device, cp.err = err, cp.err_len = sizeof err;
+        char err[4096] = "", name[64];
+        snprintf(name, sizeof name, "%s%s", device, round ? "/int8" : "");
+        cp.device = name, cp.err = err, cp.err_len = sizeof err;
         mdm_ctx *c = NULL;
         mdm_status st = mdm_ctx_create(M, &cp, NULL, 0, &c);
-        CHECKF(st == MDM_OK, "context on %s: %s: %s", device, mdm_strerror(st), err);
+        CHECKF(st == MDM_OK, "context on %s: %s: %s", name, mdm_strerror(st), err);
         if (st != MDM_OK)
             break;
         long made_at_create[N_KINDS];
         memcpy(made_at_create, created, sizeof created);
-        printf("  context %d holds %ld OpenCL objects:", round, total(live));
+        printf("  %s holds %ld OpenCL objects:", mdm_ctx_device(c), total(live));
         for (int k = 0; k < N_KINDS; k++)
             printf(" %ld %s", live[k], kind_name[k]);
         printf("\n");
@@ -310,8 +311,8 @@ static void test_objects_released_and_nothing_allocated(void) {
 /* A context that fails part-way (no such device, or an invalid name)
  * leaves nothing behind either. */
 static void test_failed_create_leaves_nothing(void) {
-    const char *bad[] = {"opencl:99", "opencl:x"};
-    for (int i = 0; i < 2; i++) {
+    const char *bad[] = {"opencl:99", "opencl:x", "opencl/int4", "opencl:0/int8x"};
+    for (int i = 0; i < 4; i++) {
         mdm_ctx_params cp = mdm_ctx_params_init();
         char err[512] = "";
         cp.device = bad[i], cp.err = err, cp.err_len = sizeof err;
