@@ -145,6 +145,11 @@ size_t mdm_ctx_size(const mdm_model *m, const mdm_ctx_params *p) {
 
 /* Why params_ok() said no, into err. */
 static mdm_status params_err(const mdm_ctx_params *p, char *err, size_t len) {
+    int index;
+    if (mdm_device_parse(p->device, &index) < 0)
+        return mdm_err(err, len, MDM_ERR_INVALID_ARG,
+                       "device \"%s\": need cpu, opencl or opencl:N, optionally with /int8 or /f32",
+                       p->device);
     if (p->n_threads < 1 || p->n_threads > MDM_MAX_THREADS)
         return mdm_err(err, len, MDM_ERR_INVALID_ARG, "n_threads %d, need 1..%d", p->n_threads,
                        MDM_MAX_THREADS);

@@ -653,6 +653,9 @@ static void test_release_and_errors(void) {
     printf("  opencl:99 -> %s\n", err);
     p.device = "gpu";
     CHECK(mdm_ctx_create(m, &p, NULL, 0, &bad) == MDM_ERR_INVALID_ARG && !bad);
+    CHECKF(strstr(err, "device \"gpu\"") != NULL, "err \"%s\"", err);
+    p.device = "opencl/int4";
+    CHECK(mdm_ctx_create(m, &p, NULL, 0, &bad) == MDM_ERR_INVALID_ARG && !bad);
     mdm_model_free(m);
     free(buf);
 }

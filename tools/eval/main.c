@@ -286,8 +286,8 @@ static int open_model(const options *o, const char *path, const char *device, mo
     for (int t = 0; t < o->threads; t++) {
         st = mdm_ctx_create(m->model, &cp, NULL, 0, &m->ctx[t]);
         if (st != MDM_OK) {
-            fprintf(stderr, "mdm-eval: %s: context%s%s: %s%s%s\n", path, device ? " on " : "",
-                    device ? device : "", mdm_strerror(st), cerr[0] ? ": " : "", cerr);
+            fprintf(stderr, "mdm-eval: %s: context%s%s: %s\n", path, device ? " on " : "",
+                    device ? device : "", cerr[0] ? cerr : mdm_strerror(st));
             return st == MDM_ERR_NO_MEMORY ? EXIT_INTERNAL : EXIT_INPUT;
         }
     }
