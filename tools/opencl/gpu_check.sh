@@ -3,7 +3,8 @@
 # devices, runs the cross-device check (every device kernel against the scalar reference,
 # whole steps and images against the CPU) and benchmarks the S preset's Q8_0 denoiser step on
 # the device (float matmuls and int8 matmuls) against the CPU with 2 threads, then prints the
-# ratios.  Everything it writes goes to $OUT (default build/gpu_check).  Takes a few minutes.
+# ratios.  Everything it writes goes to $OUT (default build/gpu_check).  Takes a few minutes
+# on a GPU (RUNS=N runs per measurement, default 5).
 #
 #   tools/opencl/gpu_check.sh [opencl:N]     (default: opencl, the first GPU)
 #
@@ -13,6 +14,7 @@ set -u
 cd "$(dirname "$0")/../.."
 dev=${1:-opencl}
 out=${OUT:-build/gpu_check}
+runs=${RUNS:-5} # runs per measurement (median); RUNS=1 for a slow device
 mkdir -p "$out"
 jobs=$(nproc 2>/dev/null || echo 2)
 step() { echo; echo "== $*"; }
@@ -38,7 +40,7 @@ model=$out/s-q8_0.gguf
 bench() {  # bench NAME ARGS...
     local name=$1; shift
     echo "-- mdm bench $* --json"
-    build/opencl/mdm bench -m "$model" --step-only --runs 5 --json "$@" >"$out/$name.json" \
+    build/opencl/mdm bench -m "$model" --step-only --runs "$runs" --json "$@" >"$out/$name.json" \
         2>"$out/$name.err" || { echo "   failed:"; cat "$out/$name.err"; }
 }
 bench cpu2 --threads 2
