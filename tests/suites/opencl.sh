@@ -19,7 +19,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf 'int clGetPlatformIDs(); int main(void) { return clGetPlatformIDs != 0 ? 0 : 1; }\n' >"$tmp/l.c"
 $cc "$tmp/l.c" -lOpenCL -o "$tmp/l" >/dev/null 2>&1 || missing "no OpenCL ICD loader (ocl-icd-opencl-dev)"
 if ! make -s -j2 OPENCL=1 BUILD=build/opencl build/opencl/tests/test_opencl \
-        build/opencl/tests/test_opencl_objects build/opencl/mdm \
+        build/opencl/tests/test_opencl_objects build/opencl/mdm build/opencl/mdm-eval \
         >"$tmp/build.log" 2>&1; then
     echo "FAIL opencl.build: make OPENCL=1 failed"; tail -30 "$tmp/build.log"; exit 1
 fi
@@ -47,4 +47,23 @@ if [ -f "$model" ]; then
     fi
 else
     echo "SKIP opencl.cli: no $model"
+fi
+# mdm-eval --compare-device: the model on the device against the same model on the CPU, one
+# command (a smoke test on 8 images; README gives the 500-image figures).
+data=/usr/share/datasets/fashion-mnist
+if [ -f "$model" ] && [ -f "$data/t10k-images-idx3-ubyte.gz" ]; then
+    if build/opencl/mdm-eval -m "$model" --compare-device opencl -n 8 --agree-n 8 --t2i-n 1 \
+            --steps 4 --no-vqa --threads 1 --json >"$tmp/ev.json" 2>"$tmp/err" &&
+       grep -q '"against_device": "cpu"' "$tmp/ev.json"; then
+        same=$(grep -o '"caption_same_class": [0-9.]*' "$tmp/ev.json" | awk '{print $2}')
+        if awk -v s="$same" 'BEGIN { exit !(s != "" && s + 0 >= 0.75) }'; then
+            echo "PASS opencl.eval_compare_device (same class $same)"
+        else
+            echo "FAIL opencl.eval_compare_device: same class ${same:-none} < 0.75"
+        fi
+    else
+        echo "FAIL opencl.eval_compare_device"; cat "$tmp/err"
+    fi
+else
+    echo "SKIP opencl.eval_compare_device: no $model or no Fashion-MNIST in $data"
 fi
