@@ -134,7 +134,7 @@ mdm_status mdm_ctx_encode(mdm_ctx *ctx, const uint8_t *pixels, const float *plan
             bytes_to_planar(&m->hp, pixels, c.image);
             planar = c.image;
         }
-        st = ctx->ocl ? encode_on_device(ctx, planar, latent, c.vae.map[0])
+        st = ctx->ocl ? encode_on_device(ctx, planar, latent, c.vae.maps)
                       : mdm_vae_encode(m, planar, latent, NULL, &c.vae);
     }
     if (st == MDM_OK) {
@@ -158,7 +158,7 @@ mdm_status mdm_ctx_decode(mdm_ctx *ctx, const float *latent, uint8_t *pixels) {
     c.vae.progress = &ctx->progress;
     mdm_status st = MDM_ERR_INTERNAL;
     if (mdm_arena_ok(&ctx->arena)) {
-        /* The decoder takes latent / scaling_factor (spec §4); map[0] is its
+        /* The decoder takes latent / scaling_factor (spec §4); the map buffer is its
          * input, so stage z in the image buffer, which is free until then. */
         const size_t n = mdm_latent_count(hp);
         for (size_t i = 0; i < n; i++)

@@ -6,12 +6,14 @@
 #include "vae/vae.h"
 #include <string.h>
 
-/* ---- planning: the largest map, band row and weight row a list needs ---- */
+/* ---- planning: the largest maps, band rows and weight row a list needs ---- */
 
 typedef struct {
-    size_t map;      /* floats of the largest map read or written */
+    size_t map;      /* floats of the largest single map (sets the band height) */
+    size_t pair;     /* floats of the largest input + output of one block */
     size_t in_row;   /* floats of one row of a band's input, all channels */
     size_t out_row;  /* floats of one row of a band's output, all channels */
+    size_t res_row;  /* floats of one row of a residual block's inner map */
     size_t row;      /* a dequantized weight row */
 } vae_need;
 
@@ -23,68 +25,86 @@ static void need_max(size_t *m, size_t v) {
 /* Walks a list from (c, h, w), as mdm_vae_run will, recording sizes. */
 static void plan(const mdm_vae_stack *s, int c, int h, int w, vae_need *n) {
     need_max(&n->map, (size_t)c * h * w);
+    need_max(&n->pair, (size_t)c * h * w);
     for (int i = 0; i < s->n_blocks; i++) {
         const mdm_vae_block *b = &s->blocks[i];
+        const size_t in = (size_t)c * h * w;
         if (b->op == MDM_VAE_UP) { /* banded: upsampled input rows */
             h *= 2, w *= 2;
             need_max(&n->in_row, (size_t)b->ci * w);
             need_max(&n->out_row, (size_t)b->co * w);
         } else if (b->op == MDM_VAE_DOWN) {
             h = (h - 1) / 2 + 1, w = (w - 1) / 2 + 1;
-        } else if (b->op == MDM_VAE_RES) { /* banded: both convolutions */
+        } else if (b->op == MDM_VAE_RES) { /* banded and in place: both convolutions */
             need_max(&n->in_row, (size_t)b->ci * w);
             need_max(&n->out_row, (size_t)b->co * w);
+            need_max(&n->res_row, (size_t)b->co * w);
         }
         if (b->op != MDM_VAE_SILU && b->op != MDM_VAE_GN) {
             need_max(&n->row, (size_t)b->ci * 9);
             c = b->co;
         }
         need_max(&n->map, (size_t)c * h * w);
+        if (b->op == MDM_VAE_CONV || b->op == MDM_VAE_DOWN || b->op == MDM_VAE_UP)
+            need_max(&n->pair, in + (size_t)c * h * w);
     }
 }
 
 /* Output rows per band: as many as keep the input band (with its two halo
- * rows) within a quarter of a map, at least one.  Small images get thin
- * bands (memory is what matters there); large ones get tall bands, so the
- * per-band cost (decoding the weights) stays small against the work. */
+ * rows) within a quarter of the largest map, at least one and at most
+ * MAX_BAND_ROWS.  Small images get thin bands (memory is what matters
+ * there); the cap keeps the three band buffers of a large image small (a
+ * band's fixed cost, decoding the weights and two halo rows, is already
+ * small against 16 rows of work). */
+enum { MAX_BAND_ROWS = 16 };
 static int band_rows_of(const vae_need *n) {
     if (n->in_row == 0)
         return 1;
     size_t rows = n->map / 4 / n->in_row;
+    if (rows > MAX_BAND_ROWS + 2)
+        rows = MAX_BAND_ROWS + 2;
     return rows > 3 ? (int)(rows - 2) : 1;
 }
 
 void mdm_vae_work_carve(mdm_arena *a, const mdm_model *m, mdm_vae_work *w) {
     const mdm_hparams *hp = &m->hp;
-    vae_need n = {0, 0, 0, 1};
+    vae_need n = {0, 0, 0, 0, 0, 1};
     plan(&m->vae_enc, hp->image_channels, hp->image_size, hp->image_size, &n);
     plan(&m->vae_dec, hp->latent_channels, hp->latent_size, hp->latent_size, &n);
     w->band_rows = band_rows_of(&n);
     const size_t band_h = (size_t)w->band_rows + 2;
-    for (int i = 0; i < 2; i++)
-        w->map[i] = mdm_arena_floats(a, n.map);
+    w->maps = mdm_arena_floats(a, n.pair);
     w->band_in = mdm_arena_floats(a, n.in_row ? band_h * n.in_row : 1);
     w->band_out = mdm_arena_floats(a, n.out_row ? band_h * n.out_row : 1);
+    w->band_h = mdm_arena_floats(a, n.res_row ? band_h * n.res_row : 1);
+    w->carry = mdm_arena_floats(a, n.res_row ? 2 * n.res_row : 1);
     w->row = mdm_arena_floats(a, n.row);
-    w->map_floats = n.map;
+    w->maps_floats = n.pair;
     w->band_in_floats = n.in_row ? band_h * n.in_row : 1;
     w->band_out_floats = n.out_row ? band_h * n.out_row : 1;
+    w->band_h_floats = n.res_row ? band_h * n.res_row : 1;
     w->ex = NULL;
     w->progress = NULL;
 }
 
 /* ---- bands --------------------------------------------------------------- */
 
-/* The current map (cur) and the other one (next); shape of cur. */
+/* The current map, at one end of the map buffer, and its shape. */
 typedef struct {
-    float *cur, *next;
+    float *cur;
+    int at_end; /* cur ends where the buffer ends (else it starts at its start) */
     int c, h, w;
 } vae_state;
 
-static void swap(vae_state *st) {
-    float *t = st->cur;
-    st->cur = st->next;
-    st->next = t;
+/* Where a block's output of n floats goes: the other end of the buffer. */
+static float *next_map(const mdm_vae_work *wk, const vae_state *st, size_t n) {
+    return st->at_end ? wk->maps : wk->maps + wk->maps_floats - n;
+}
+
+static void become(vae_state *st, float *next, int c, int h, int w) {
+    st->cur = next;
+    st->at_end = !st->at_end;
+    st->c = c, st->h = h, st->w = w;
 }
 
 /* How a band's input rows are made from a source map [c][sh][sw]. */
@@ -142,30 +162,66 @@ static void conv_banded(const mdm_vae_work *wk, const mdm_tensor *wt, const floa
 /* ---- blocks -------------------------------------------------------------- */
 
 static void conv(const mdm_vae_work *wk, vae_state *st, const mdm_vae_block *b, int stride) {
-    mdm_op_conv2d_3x3(wk->ex, st->next, st->cur, &b->w, b->b.data, b->ci, b->co, st->h, st->w,
+    const int h = (st->h - 1) / stride + 1, w = (st->w - 1) / stride + 1;
+    float *next = next_map(wk, st, (size_t)b->co * h * w);
+    mdm_op_conv2d_3x3(wk->ex, next, st->cur, &b->w, b->b.data, b->ci, b->co, st->h, st->w,
                       stride, wk->row);
-    st->c = b->co;
-    st->h = (st->h - 1) / stride + 1;
-    st->w = (st->w - 1) / stride + 1;
-    swap(st);
+    become(st, next, b->co, h, w);
 }
 
 /* Nearest x2, then 3x3: the upsampled map exists one band at a time. */
 static void up(const mdm_vae_work *wk, vae_state *st, const mdm_vae_block *b) {
-    conv_banded(wk, &b->w, b->b.data, b->ci, b->co, 2 * st->h, 2 * st->w, st->cur, BAND_UP,
-                st->next, 0);
-    st->c = b->co;
-    st->h *= 2, st->w *= 2;
-    swap(st);
+    const int h = 2 * st->h, w = 2 * st->w;
+    float *next = next_map(wk, st, (size_t)b->co * h * w);
+    conv_banded(wk, &b->w, b->b.data, b->ci, b->co, h, w, st->cur, BAND_UP, next, 0);
+    become(st, next, b->co, h, w);
 }
 
-/* x + conv2(SiLU(conv1(SiLU(x)))): h = SiLU(conv1(SiLU(x))) fills the other
- * map, then conv2's bands are added into x where it is. */
+/* Rows [r0, r1) of every channel of src [c][src_rows][w] to dst [c][dst_rows][w]
+ * from row d0 on. */
+static void copy_rows(float *dst, int dst_rows, int d0, const float *src, int src_rows, int r0,
+                      int r1, int c, int w) {
+    for (int ch = 0; ch < c; ch++)
+        memcpy(dst + ((size_t)ch * dst_rows + d0) * w, src + ((size_t)ch * src_rows + r0) * w,
+               (size_t)(r1 - r0) * w * sizeof(float));
+}
+
+/* x + conv2(SiLU(conv1(SiLU(x)))), in place, band by band.  For output rows
+ * [r0, r1), conv2 reads rows [r0 - 1, r1 + 1) of the inner map
+ * h = SiLU(conv1(SiLU(x))).  Rows r0 - 1 and r0 of h were made by the band
+ * before (carried); the rest comes from x rows that no band has written
+ * yet (those from r0 on), so x can take each band's sum at once. */
 static void res(const mdm_vae_work *wk, vae_state *st, const mdm_vae_block *b) {
-    conv_banded(wk, &b->w, b->b.data, b->ci, b->co, st->h, st->w, st->cur, BAND_SILU, st->next, 0);
-    mdm_op_silu(wk->ex, st->next, (size_t)b->co * st->h * st->w);
-    conv_banded(wk, &b->w2, b->b2.data, b->co, b->co, st->h, st->w, st->next, BAND_COPY, st->cur,
-                1);
+    const int c = b->co, h = st->h, w = st->w;
+    float *x = st->cur;
+    for (int r0 = 0; r0 < h; r0 += wk->band_rows) {
+        const int r1 = r0 + wk->band_rows < h ? r0 + wk->band_rows : h;
+        const int a = r0 > 0 ? r0 - 1 : 0, e = r1 < h ? r1 + 1 : h, hb = e - a;
+        const int s0 = r0 > 0 ? r0 + 1 : 0; /* rows of h made here: [s0, e) */
+        if (s0 > a)
+            copy_rows(wk->band_h, hb, 0, wk->carry, 2, 0, s0 - a, c, w);
+        if (s0 < e) {
+            const int y0 = s0 - 1 > 0 ? s0 - 1 : 0, y1 = e < h ? e + 1 : h, ib = y1 - y0;
+            fill_band(wk->ex, wk->band_in, x, b->ci, h, w, y0, y1, BAND_SILU);
+            mdm_op_conv2d_3x3_rows(wk->ex, wk->band_out, wk->band_in, &b->w, b->b.data, b->ci, c,
+                                   ib, w, 1, wk->row, s0 - y0, e - y0);
+            for (int ch = 0; ch < c; ch++)
+                mdm_op_silu(wk->ex, wk->band_out + ((size_t)ch * ib + (s0 - y0)) * w,
+                            (size_t)(e - s0) * w);
+            copy_rows(wk->band_h, hb, s0 - a, wk->band_out, ib, s0 - y0, e - y0, c, w);
+        }
+        if (r1 < h) /* h rows r1 - 1 and r1, for the next band */
+            copy_rows(wk->carry, 2, 0, wk->band_h, hb, r1 - 1 - a, r1 + 1 - a, c, w);
+        mdm_op_conv2d_3x3_rows(wk->ex, wk->band_out, wk->band_h, &b->w2, b->b2.data, c, c, hb, w,
+                               1, wk->row, r0 - a, r1 - a);
+        for (int o = 0; o < c; o++) {
+            const float *from = wk->band_out + ((size_t)o * hb + (r0 - a)) * w;
+            float *to = x + ((size_t)o * h + r0) * w;
+            const size_t n = (size_t)(r1 - r0) * w;
+            for (size_t i = 0; i < n; i++)
+                to[i] += from[i];
+        }
+    }
 }
 
 /* Whether block b takes the current channel count and its maps and bands
@@ -185,13 +241,17 @@ static int chains(const vae_state *st, const mdm_vae_block *b, const mdm_vae_wor
         if (band_h * b->ci * w > wk->band_in_floats || band_h * b->co * w > wk->band_out_floats)
             return 0;
     }
-    return (size_t)b->ci * st->h * st->w <= wk->map_floats &&
-           (size_t)b->co * h * w <= wk->map_floats;
+    if (b->op == MDM_VAE_RES && (b->co != b->ci || band_h * b->co * w > wk->band_h_floats))
+        return 0;
+    const size_t in = (size_t)b->ci * st->h * st->w, out = (size_t)b->co * h * w;
+    if (b->op == MDM_VAE_RES || b->op == MDM_VAE_GN)
+        return in <= wk->maps_floats;
+    return in + out <= wk->maps_floats;
 }
 
 mdm_status mdm_vae_run(const mdm_vae_stack *s, float gn_eps, int *c, int *h, int *w_,
                        mdm_vae_work *w, float **out) {
-    vae_state st = {w->map[0], w->map[1], *c, *h, *w_};
+    vae_state st = {w->maps, 0, *c, *h, *w_};
     for (int i = 0; i < s->n_blocks; i++) {
         const mdm_vae_block *b = &s->blocks[i];
         if (!chains(&st, b, w))

@@ -6,9 +6,9 @@ mdm_status mdm_vae_decode(const mdm_model *m, const float *z, float *image, mdm_
     const mdm_hparams *hp = &m->hp;
     int c = hp->latent_channels, h = hp->latent_size, wd = hp->latent_size;
     size_t n_in = (size_t)c * h * wd;
-    if (n_in > w->map_floats)
+    if (n_in > w->maps_floats)
         return MDM_ERR_INTERNAL;
-    memcpy(w->map[0], z, n_in * sizeof(float));
+    memcpy(w->maps, z, n_in * sizeof(float));
     float *out;
     mdm_status st = mdm_vae_run(&m->vae_dec, hp->vae_gn_eps, &c, &h, &wd, w, &out);
     if (st != MDM_OK)

@@ -8,9 +8,9 @@ mdm_status mdm_vae_encode(const mdm_model *m, const float *image, float *mu, flo
     const mdm_hparams *hp = &m->hp;
     int c = hp->image_channels, h = hp->image_size, wd = hp->image_size;
     size_t n_in = (size_t)c * h * wd;
-    if (n_in > w->map_floats)
+    if (n_in > w->maps_floats)
         return MDM_ERR_INTERNAL;
-    memcpy(w->map[0], image, n_in * sizeof(float));
+    memcpy(w->maps, image, n_in * sizeof(float));
     float *out;
     mdm_status st = mdm_vae_run(&m->vae_enc, hp->vae_gn_eps, &c, &h, &wd, w, &out);
     if (st != MDM_OK)

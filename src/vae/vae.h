@@ -9,20 +9,24 @@
 struct mdm_exec;
 struct mdm_progress;
 
-/* Scratch of either direction: two feature maps (the current one and the
- * next) of the largest map any block reads or writes, and two bands of a few
- * rows, so that an upsampling block or a residual block never holds a whole
- * extra map: their convolutions run band by band (the upsampled input, or
- * SiLU of the input, made one band at a time; the output band copied or
- * added into place).  A band's convolution computes each output value from
- * the same inputs in the same order as a whole-map one, so the bits do not
- * depend on the band height.  Plus one dequantized weight row. */
+/* Scratch of either direction.  Feature maps live in one buffer: the
+ * current map at one end, the next one written at the other, so the buffer
+ * holds the largest input + output pair of any block, not two of the
+ * largest map (a 64x256x256 map beside its 64x128x128 input, not beside
+ * another 64x256x256).  Residual blocks run in place, and upsampling blocks
+ * and residual blocks run band by band (the upsampled input, or SiLU of the
+ * input, made one band of a few rows at a time; the output band copied or
+ * added into place; a residual block's inner map exists one band at a time
+ * too, its two overlap rows carried to the next band).  A band's
+ * convolution computes each output value from the same inputs in the same
+ * order as a whole-map one, so the bits do not depend on the band height.
+ * Plus one dequantized weight row. */
 typedef struct {
-    float *map[2];
-    float *band_in, *band_out;
+    float *maps;                     /* the input goes at its start */
+    float *band_in, *band_out, *band_h, *carry;
     float *row;
-    size_t map_floats;               /* capacity of each map */
-    size_t band_in_floats, band_out_floats;
+    size_t maps_floats;              /* capacity of the map buffer */
+    size_t band_in_floats, band_out_floats, band_h_floats;
     int band_rows;                   /* output rows per band */
     const struct mdm_exec *ex; /* kernels and threads (kernels/ops.h); NULL (as carved): reference */
     const struct mdm_progress *progress; /* after each block (progress.h); NULL as carved */
@@ -31,8 +35,8 @@ typedef struct {
 /* Sized for both the encoder and the decoder of m. */
 void mdm_vae_work_carve(mdm_arena *a, const mdm_model *m, mdm_vae_work *w);
 
-/* Runs a block list on the feature map in w->map[0] of shape (*c, *h, *w_);
- * on return *out points to the result (one of w->map) and the shape is
+/* Runs a block list on the feature map at w->maps of shape (*c, *h, *w_);
+ * on return *out points to the result (inside w->maps) and the shape is
  * updated.  MDM_ERR_INTERNAL if a block does not chain (the loader checks
  * the lists, so this is a guard, not a path); MDM_ERR_CANCELLED when
  * w->progress asks to stop after a block. */
