@@ -81,6 +81,10 @@ expect convert_write_failure 4 build/mdm-convert --random micro -o "$tmp/no/such
 expect convert_unknown_argument 2 build/mdm-convert --info "$model" --fast
 expect bench_unknown_argument 2 "$mdm" bench -m "$model" --fast
 expect bench_kernels_unknown_argument 2 build/mdm-bench-kernels --fast
+expect bench_memory_help 0 build/mdm-bench-memory --help
+check bench_memory_help_text grep -q "^usage: mdm-bench-memory" "$tmp/out"
+expect bench_memory_unknown_argument 2 build/mdm-bench-memory --fast
+expect bench_memory_threads_missing 2 build/mdm-bench-memory "$model" --threads
 
 # ---- runs ------------------------------------------------------------------
 expect info 0 "$mdm" info "$model"

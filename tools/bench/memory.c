@@ -85,13 +85,32 @@ static int report(const char *path, int threads) {
     return st == MDM_OK ? 0 : 4;
 }
 
+static const char usage[] =
+    "usage: mdm-bench-memory MODEL... [--threads N]\n"
+    "  a context's bytes by part (persistent, task state, denoiser forward, VAE call)\n"
+    "  and each task's measured scratch peak, for every MODEL\n";
+
 int main(int argc, char **argv) {
     int threads = 1, rc = 0;
-    for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (argv[i][0] == '-' && strcmp(argv[i], "--threads") != 0) {
+            fprintf(stderr, "mdm-bench-memory: unknown option %s\n%s", argv[i], usage);
+            return 2;
+        }
+        if (strcmp(argv[i], "--threads") == 0) {
+            if (i + 1 >= argc) {
+                fputs(usage, stderr);
+                return 2;
+            }
             threads = atoi(argv[++i]);
+        }
+    }
     if (threads < 1 || threads > MDM_MAX_THREADS || argc < 2) {
-        fprintf(stderr, "usage: mdm-bench-memory MODEL... [--threads N]\n");
+        fputs(usage, stderr);
         return 2;
     }
     for (int i = 1; i < argc; i++) {
