@@ -70,8 +70,8 @@ MDM_AVX2 static void quantize_x8(unsigned char *xq, const float *x, int T, int K
 
 /* Rows [o0, o0 + mo) as bytes [row][block][32] and f32 scales [row][block]:
  * unsigned (Q8_0 + 128; Q4_0's raw nibbles) when u8, else Q8_0's own. */
-MDM_AVX2 static void pack_rows8(unsigned char *wq, float *sw, const mdm_tensor *w, int o0, int mo,
-                                int nb, int u8) {
+MDM_AVX2 void mdm_pack_rows_int8_avx2(unsigned char *wq, float *sw, const mdm_tensor *w, int o0,
+                                      int mo, int nb, int u8) {
     const size_t rb = mdm_type_row_bytes(w->type, (size_t)nb * 32);
     const __m256i flip = _mm256_set1_epi8(u8 ? (char)0x80 : 0);
     const __m128i lo4 = _mm_set1_epi8(0x0f);

@@ -81,7 +81,7 @@ static I8_TARGET void I8_FN(span)(float *y, const unsigned char *xq, const mdm_t
     const int q8 = w->type == MDM_TYPE_Q8_0;
     for (int o = 0; o < out; o += MO) {
         const int mo = out - o < MO ? out - o : MO;
-        pack_rows8(wq, sw, w, o, mo, nb, I8_VNNI || !q8 ? 1 : 0);
+        mdm_pack_rows_int8_avx2(wq, sw, w, o, mo, nb, I8_VNNI || !q8 ? 1 : 0);
         for (int g = g0; g < g1; g++) {
             const int n_tok = T - g * 8 < 8 ? T - g * 8 : 8;
             float *yg = y + (size_t)g * 8 * out + o;

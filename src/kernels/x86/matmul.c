@@ -12,6 +12,7 @@
  * is then scaled by (activation scale * weight scale) into an f32 sum.
  * Workspace (dispatch.h): activations, then the packed weight rows. */
 #include "kernels/x86/x86.h"
+#include "kernels/x86/avx2.h"
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -114,32 +115,11 @@ MDM_AVX512 static void quantize_x(unsigned char *xq, const float *x, int T, int 
 
 /* ---- int8: weights ---------------------------------------------------------- */
 
-/* Rows [o0, o0 + mo) as u8 [row][block][32] and f32 scales [row][block]. */
-MDM_AVX512 static void pack_rows_u8(unsigned char *wq, float *sw, const mdm_tensor *w, int o0,
-                                    int mo, int nb) {
-    const size_t rb = mdm_type_row_bytes(w->type, (size_t)nb * 32);
-    const __m256i x80 = _mm256_set1_epi8((char)0x80);
-    const __m128i lo4 = _mm_set1_epi8(0x0f);
-    for (int r = 0; r < mo; r++) {
-        const unsigned char *row = (const unsigned char *)w->data + (size_t)(o0 + r) * rb;
-        for (int b = 0; b < nb; b++) {
-            unsigned char *dst = wq + ((size_t)r * nb + b) * 32;
-            uint16_t dh;
-            if (w->type == MDM_TYPE_Q8_0) {
-                const mdm_block_q8_0 *blk = (const mdm_block_q8_0 *)row + b;
-                memcpy(&dh, &blk->d, 2);
-                __m256i q = _mm256_loadu_si256((const __m256i *)blk->qs);
-                _mm256_storeu_si256((__m256i *)dst, _mm256_xor_si256(q, x80));
-            } else {
-                const mdm_block_q4_0 *blk = (const mdm_block_q4_0 *)row + b;
-                memcpy(&dh, &blk->d, 2);
-                __m128i q = _mm_loadu_si128((const __m128i *)blk->qs);
-                _mm_storeu_si128((__m128i *)dst, _mm_and_si128(q, lo4));
-                _mm_storeu_si128((__m128i *)(dst + 16), _mm_and_si128(_mm_srli_epi16(q, 4), lo4));
-            }
-            sw[(size_t)r * nb + b] = _cvtsh_ss(dh);
-        }
-    }
+/* Rows [o0, o0 + mo) as u8 [row][block][32] and f32 scales [row][block]:
+ * the AVX2 sets' packing (avx2_int8.c), unsigned. */
+static void pack_rows_u8(unsigned char *wq, float *sw, const mdm_tensor *w, int o0, int mo,
+                         int nb) {
+    mdm_pack_rows_int8_avx2(wq, sw, w, o0, mo, nb, 1);
 }
 
 /* ---- int8: the tile ---------------------------------------------------------- */
