@@ -32,10 +32,7 @@ void mdm_mamba_prepare_A(const mdm_hparams *hp, const mdm_layer *layer, float *A
         A[i] = -expf(A_log[i]);
 }
 
-/* Rows [first, first + n) of a weight [out][in]: in_proj and x_proj are
- * each used as separate matrices, so that their outputs land in contiguous
- * buffers with no copy. */
-static mdm_tensor rows_of(const mdm_tensor *w, int64_t first, int64_t n) {
+mdm_tensor mdm_weight_rows(const mdm_tensor *w, int64_t first, int64_t n) {
     mdm_tensor v = *w;
     size_t rb = mdm_type_row_bytes(w->type, (size_t)w->ne[0]);
     v.data = (const unsigned char *)w->data + (size_t)first * rb;
@@ -55,8 +52,8 @@ static void gate(const mdm_exec *ex, float *y, float *z, size_t n) {
 static void mixer(const mdm_hparams *hp, const mdm_layer *L, const float *A, mdm_mamba_work *w) {
     const int S = hp->seq_len, di = hp->d_inner, R = hp->dt_rank, N = hp->d_state;
     const size_t n = (size_t)S * (size_t)di;
-    mdm_tensor in_x = rows_of(&L->in_proj, 0, di), in_z = rows_of(&L->in_proj, di, di);
-    mdm_tensor dt_rows = rows_of(&L->x_proj, 0, R), bc_rows = rows_of(&L->x_proj, R, 2 * N);
+    mdm_tensor in_x = mdm_weight_rows(&L->in_proj, 0, di), in_z = mdm_weight_rows(&L->in_proj, di, di);
+    mdm_tensor dt_rows = mdm_weight_rows(&L->x_proj, 0, R), bc_rows = mdm_weight_rows(&L->x_proj, R, 2 * N);
 
     mdm_op_matmul(w->ex, w->xs, w->u, &in_x, NULL, S, w->row);
     mdm_op_matmul(w->ex, w->z, w->u, &in_z, NULL, S, w->row);

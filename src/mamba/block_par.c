@@ -26,16 +26,6 @@ typedef struct {
     int stage;
 } layer_args;
 
-/* Rows [first, first + n) of a weight [out][in] (as block.c). */
-static mdm_tensor rows_of(const mdm_tensor *w, int64_t first, int64_t n) {
-    mdm_tensor v = *w;
-    size_t rb = mdm_type_row_bytes(w->type, (size_t)w->ne[0]);
-    v.data = (const unsigned char *)w->data + (size_t)first * rb;
-    v.ne[1] = n;
-    v.nbytes = (size_t)n * rb;
-    return v;
-}
-
 /* y[lo..hi) = x[lo..hi) W^T on thread i's workspace. */
 static void mm_rows(const mdm_exec *ex, int i, float *y, const float *x, const mdm_tensor *W,
                     const float *bias, int lo, int hi) {
@@ -120,8 +110,8 @@ void mdm_mamba_block_exec(const mdm_hparams *hp, const mdm_layer *L, const float
                           const int32_t *perm, float *x, mdm_mamba_work *w) {
     const int S = hp->seq_len, d = hp->d_model, di = hp->d_inner, R = hp->dt_rank;
     const int N = hp->d_state;
-    layer_args a = {hp, L, perm, x, w, rows_of(&L->in_proj, 0, di), rows_of(&L->in_proj, di, di),
-                    rows_of(&L->x_proj, 0, R), rows_of(&L->x_proj, R, 2 * N), 0};
+    layer_args a = {hp, L, perm, x, w, mdm_weight_rows(&L->in_proj, 0, di), mdm_weight_rows(&L->in_proj, di, di),
+                    mdm_weight_rows(&L->x_proj, 0, R), mdm_weight_rows(&L->x_proj, R, 2 * N), 0};
     const long shares = (S + 15) / 16;
     const double macs = (double)S * d * 2 * di; /* in_proj; the other runs are alike */
     a.stage = 1;

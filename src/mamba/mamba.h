@@ -43,6 +43,11 @@ void mdm_mamba_block(const mdm_hparams *hp, const mdm_layer *layer, const float 
 void mdm_mamba_block_exec(const mdm_hparams *hp, const mdm_layer *layer, const float *A,
                           const int32_t *perm, float *x, mdm_mamba_work *w);
 
+/* Rows [first, first + n) of a weight [out][in], as a tensor of its own:
+ * in_proj and x_proj are each used as two matrices, so that their outputs
+ * land in contiguous buffers with no copy. */
+mdm_tensor mdm_weight_rows(const mdm_tensor *w, int64_t first, int64_t n);
+
 /* A = -exp(A_log) for one layer ([di][N] floats), done once per context. */
 void mdm_mamba_prepare_A(const mdm_hparams *hp, const mdm_layer *layer, float *A);
 

@@ -158,7 +158,7 @@ void ocl_copy(mdm_ocl *o, cl_mem dst, cl_mem src, size_t n_floats);
 mdm_status mdm_ocl_load(mdm_ocl *o, const mdm_model *m, const mdm_denoiser *dn, char *err,
                         size_t err_len);
 ocl_bytes mdm_ocl_tensor(const mdm_ocl *o, const mdm_tensor *t);
-/* Rows [first, first + n) of a loaded weight, as the CPU's rows_of. */
+/* Rows [first, first + n) of a loaded weight, as the CPU's mdm_weight_rows. */
 ocl_weight mdm_ocl_weight(const mdm_ocl *o, const mdm_tensor *t, int first, int n);
 
 /* ---- forward.c, vae.c ---- */

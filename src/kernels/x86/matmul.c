@@ -113,15 +113,6 @@ MDM_AVX512 static void quantize_x(unsigned char *xq, const float *x, int T, int 
     }
 }
 
-/* ---- int8: weights ---------------------------------------------------------- */
-
-/* Rows [o0, o0 + mo) as u8 [row][block][32] and f32 scales [row][block]:
- * the AVX2 sets' packing (avx2_int8.c), unsigned. */
-static void pack_rows_u8(unsigned char *wq, float *sw, const mdm_tensor *w, int o0, int mo,
-                         int nb) {
-    mdm_pack_rows_int8_avx2(wq, sw, w, o0, mo, nb, 1);
-}
-
 /* ---- int8: the tile ---------------------------------------------------------- */
 
 /* 16 tokens (one group) x mo output rows: y[t][o0 + r]. */
@@ -170,7 +161,7 @@ MDM_AVX512 static void int8_span(float *y, const unsigned char *xq, const mdm_te
     const int shift = w->type == MDM_TYPE_Q8_0 ? 7 : 3;
     for (int o = 0; o < out; o += MO) {
         const int mo = out - o < MO ? out - o : MO;
-        pack_rows_u8(wq, sw, w, o, mo, nb);
+        mdm_pack_rows_int8_avx2(wq, sw, w, o, mo, nb, 1); /* u8, as avx2_int8.c packs */
         for (int g = g0; g < g1; g++) {
             const int n_tok = T - g * 16 < 16 ? T - g * 16 : 16;
             float *yg = y + (size_t)g * 16 * out + o;
