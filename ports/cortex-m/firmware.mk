@@ -16,7 +16,7 @@ FW_KERNELS        ?= auto
 FW_PROFILE        ?=
 # FW_PROFILE=1: sample the PC every 64 Ki instructions (profile.c); the
 # counts are then per sample, tools/firmware/profile.py sums them by function
-FW_POOL_BYTES ?= 454656
+FW_POOL_BYTES ?= 393216
 QEMU_ARM          ?= qemu-system-arm
 FW_CPU_m55        := -mcpu=cortex-m55 -mfloat-abi=hard
 FW_CPU_m4         := -mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard

@@ -13,7 +13,10 @@ struct mdm_progress;
  * current map at one end, the next one written at the other, so the buffer
  * holds the largest input + output pair of any block, not two of the
  * largest map (a 64x256x256 map beside its 64x128x128 input, not beside
- * another 64x256x256).  Residual blocks run in place, and upsampling blocks
+ * another 64x256x256); a block that halves the size and doubles the channels,
+ * or the opposite, keeps its small map inside the large one when the two do
+ * not fit side by side ("paired", blocks.c), so it needs only the larger.
+ * Residual blocks run in place, and upsampling blocks
  * and residual blocks run band by band (the upsampled input, or SiLU of the
  * input, made one band of a few rows at a time; the output band copied or
  * added into place; a residual block's inner map exists one band at a time
