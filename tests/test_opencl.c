@@ -660,6 +660,36 @@ static void test_release_and_errors(void) {
     free(buf);
 }
 
+/* A device whose compiler lacks the dot product a session asks for (the
+ * build of that variant fails, e.g. on its #error guard) falls back to
+ * the portable sum: the session opens, says int_dot 0, and its int8
+ * matmul still agrees.  Forced on the test's device for each kind it does
+ * not have. */
+static void test_int_dot_fallback(void) {
+    const int index = strncmp(dev_name, "opencl:", 7) == 0 ? atoi(dev_name + 7) : -1;
+    int tried = 0;
+    for (int kind = 1; kind <= 2; kind++) {
+        mdm_ocl *o = NULL;
+        char err[8192] = "";
+        if (mdm_ocl_int_dot_kind(dev->device) == kind)
+            continue;
+        tried++;
+        mdm_status st = mdm_ocl_open_dot(index, kind, &o, err, sizeof err);
+        CHECKF(st == MDM_OK, "forcing dot product %d: %s: %s", kind, mdm_strerror(st), err);
+        if (st != MDM_OK)
+            continue;
+        CHECKF(o->int_dot == 0, "dot product %d forced on %s: still %d, no fallback", kind,
+               o->name, o->int_dot);
+        mdm_ocl *keep = dev;
+        dev = o; /* check_int8 runs on dev */
+        check_int8(MDM_TYPE_Q8_0, 96, 50, 35, 1, OCL_NONE);
+        dev = keep;
+        int left = mdm_ocl_close(o);
+        CHECKF(left == 0, "%d OpenCL objects left after the fallback session", left);
+    }
+    printf("  %d forced dot product kind(s) fell back to the portable sum\n", tried);
+}
+
 int main(int argc, char **argv) {
     char err[8192] = "";
     int index = -1;
@@ -692,6 +722,7 @@ int main(int argc, char **argv) {
     RUN(test_scan);
     RUN(test_conv2d);
     RUN(test_groupnorm_upsample);
+    RUN(test_int_dot_fallback);
     printf("  worst error / tolerance over every op: %.3f\n", worst);
     int left = mdm_ocl_close(dev);
     RUN(test_whole_steps_and_images);

@@ -17,9 +17,16 @@
 /* Preprocessor lines cannot go through CL_SOURCE: a plain string. */
 const char mdm_cl_int8_dot[] =
     "#if defined(MDM_CL_INT_DOT) && MDM_CL_INT_DOT == 2\n"
+    "#ifndef cl_arm_integer_dot_product_int8\n"
+    "#error no cl_arm_integer_dot_product_int8 in this compiler\n"
+    "#endif\n"
     "#pragma OPENCL EXTENSION cl_arm_integer_dot_product_int8 : enable\n"
     "#define IDOT4(a, b) arm_dot(a, b)\n"
     "#elif defined(MDM_CL_INT_DOT)\n"
+    "#if !defined(__opencl_c_integer_dot_product_input_4x8bit) && "
+    "!defined(cl_khr_integer_dot_product)\n"
+    "#error no 4x8-bit integer dot product in this compiler\n"
+    "#endif\n"
     "#define IDOT4(a, b) dot(a, b)\n"
     "#else\n"
     "#define IDOT4(a, b) ((int)(a).x * (b).x + (int)(a).y * (b).y + (int)(a).z * (b).z + "

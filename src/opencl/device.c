@@ -61,6 +61,27 @@ int mdm_ocl_int_dot_kind(cl_device_id d) {
                                                               : 0;
 }
 
+/* OpenCL 3.0's list of the device's optional OpenCL C features (names such
+ * as __opencl_c_integer_dot_product_input_4x8bit, which the compiler
+ * defines as macros under -cl-std=CL3.0), declared here so that the build
+ * targets OpenCL 1.2 headers; an older device answers with an error. */
+#define MDM_CL_DEVICE_OPENCL_C_FEATURES 0x106F
+typedef struct {
+    cl_uint version;
+    char name[64];
+} c_feature;
+
+int mdm_ocl_c_feature(cl_device_id d, const char *name) {
+    c_feature f[64];
+    size_t n = 0;
+    if (clGetDeviceInfo(d, MDM_CL_DEVICE_OPENCL_C_FEATURES, sizeof f, f, &n) != CL_SUCCESS)
+        return 0;
+    for (size_t i = 0; i < n / sizeof f[0] && i < 64; i++)
+        if (strncmp(f[i].name, name, sizeof f[i].name) == 0)
+            return 1;
+    return 0;
+}
+
 void mdm_ocl_describe(cl_device_id d, int index, mdm_device_info *out) {
     static const size_t ext_cap = 8192;
     char ext[8192];

@@ -86,12 +86,18 @@ void mdm_ocl_describe(cl_device_id d, int index, mdm_device_info *out);
 /* The device's 4x8-bit integer dot product: 1 cl_khr_integer_dot_product,
  * 2 cl_arm_integer_dot_product_int8, 0 none. */
 int mdm_ocl_int_dot_kind(cl_device_id d);
+/* Whether the device's OpenCL C (3.0) lists the optional feature `name`. */
+int mdm_ocl_c_feature(cl_device_id d, const char *name);
 
 /* ---- session.c ---- */
 /* Opens device `index` (-1: the default) and builds the program.  Errors:
  * MDM_ERR_NO_DEVICE (none, or no such index), MDM_ERR_DEVICE (with the
  * driver's words, for a failed build its log, in err). */
 mdm_status mdm_ocl_open(int index, mdm_ocl **out, char *err, size_t err_len);
+/* The same, trying the int8 dot product int_dot (1, 2; -1: the device's
+ * kind) first: a device whose compiler lacks it falls back to the portable
+ * sum (o->int_dot 0 then), as test_opencl checks on PoCL. */
+mdm_status mdm_ocl_open_dot(int index, int int_dot, mdm_ocl **out, char *err, size_t err_len);
 /* Chooses the matmuls of Q8_0/Q4_0 weights: int8 1, float 0, -1 the
  * default (int8 where the device has an integer dot product).  Before
  * mdm_ocl_load, which sizes the int8 buffers. */

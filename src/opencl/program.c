@@ -27,8 +27,14 @@ static cl_int build_once(mdm_ocl *o) {
     if (!o->program)
         return e == CL_SUCCESS ? CL_OUT_OF_HOST_MEMORY : e;
     o->live++;
-    /* No fast-math: the cross-device check's tolerances assume IEEE ops. */
-    const char *opt = o->int_dot == 1   ? "-cl-std=CL1.2 -DMDM_CL_INT_DOT=1"
+    /* No fast-math: the cross-device check's tolerances assume IEEE ops.
+     * The khr dot product's built-ins are declared only where the compiler
+     * defines its feature macro, which clang does for OpenCL C 2.0 and up,
+     * so a device that lists the feature compiles as OpenCL C 3.0. */
+    const int c3 = o->int_dot == 1 &&
+                   mdm_ocl_c_feature(o->device, "__opencl_c_integer_dot_product_input_4x8bit");
+    const char *opt = o->int_dot == 1   ? (c3 ? "-cl-std=CL3.0 -DMDM_CL_INT_DOT=1"
+                                              : "-cl-std=CL1.2 -DMDM_CL_INT_DOT=1")
                       : o->int_dot == 2 ? "-cl-std=CL1.2 -DMDM_CL_INT_DOT=2"
                                         : "-cl-std=CL1.2";
     return clBuildProgram(o->program, 1, &o->device, opt, NULL, NULL);

@@ -11,6 +11,10 @@ void mdm_ocl_note(mdm_ocl *o, cl_int e) {
 }
 
 mdm_status mdm_ocl_open(int index, mdm_ocl **out, char *err, size_t err_len) {
+    return mdm_ocl_open_dot(index, -1, out, err, err_len);
+}
+
+mdm_status mdm_ocl_open_dot(int index, int int_dot, mdm_ocl **out, char *err, size_t err_len) {
     cl_device_id ids[64];
     int n = mdm_ocl_devices(ids, 64);
     *out = NULL;
@@ -56,7 +60,7 @@ mdm_status mdm_ocl_open(int index, mdm_ocl **out, char *err, size_t err_len) {
         mdm_ocl_close(o);
         return MDM_ERR_UNSUPPORTED;
     }
-    o->int_dot = mdm_ocl_int_dot_kind(o->device);
+    o->int_dot = int_dot < 0 ? mdm_ocl_int_dot_kind(o->device) : int_dot;
     mdm_status st = mdm_ocl_build(o, err, err_len); /* may fall back to int_dot 0 */
     if (st != MDM_OK) {
         mdm_ocl_close(o);
