@@ -1,76 +1,103 @@
 /* The int8 matmul of the AVX2 sets, included once per instruction choice
  * by avx2_int8.c with I8_TARGET (the function target), I8_SUFFIX and
  * I8_VNNI set: 1 adds 4 byte products per lane with AVX-VNNI's vpdpbusd,
- * 0 with vpmaddubsw + vpmaddwd.  Layouts: avx2_int8.c. */
+ * 0 with vpmaddubsw + vpmaddwd.  Layouts: avx2_int8.c.
+ *
+ * The tile walks a block's 8 groups of 4 bytes in the outer loop and the
+ * MO rows inside it, so that one activation load feeds MO rows, with the
+ * rows' integer sums in registers (MO independent chains: vpdpbusd waits
+ * a few cycles on its own sum) and their f32 sums in L1. */
 
 #define I8_CAT2(a, b) a##b
 #define I8_CAT(a, b) I8_CAT2(a, b)
 #define I8_FN(name) I8_CAT(name, I8_SUFFIX)
+/* Keeps a sum in its register as written: without it the compiler
+ * regroups the integer additions into trees whose many partial sums no
+ * longer fit the registers. */
+#define I8_KEEP(v) __asm__("" : "+x"(v))
 
-/* 8 tokens (one group) x mo <= MO output rows: y[t][r]. */
+/* 8 tokens (one group) x mo <= MO output rows: y[t][r].  q8: Q8_0 weights
+ * (else Q4_0), a constant after inlining. */
 static inline __attribute__((always_inline)) I8_TARGET void I8_FN(tile)(
     int mo, float *y, int ldy, int n_tok, const unsigned char *xg, const unsigned char *wq,
     const float *sw, int nb, int q8, const float *bias) {
-    __m256 acc[MO];
-#pragma GCC unroll 4
+    /* the f32 sums stay in L1: the registers hold the rows' integer sums */
+    float acc[MO][8] __attribute__((aligned(32)));
+#pragma GCC unroll 8
     for (int r = 0; r < mo; r++)
-        acc[r] = _mm256_setzero_ps();
+        _mm256_store_ps(acc[r], _mm256_setzero_ps());
 #if !I8_VNNI
     const __m256i ones = _mm256_set1_epi16(1);
 #endif
     for (int b = 0; b < nb; b++, xg += XG8_BYTES) {
-        __m256i xv[8];
+        __m256i s[MO]; /* int32 sums; int16 pairs for Q4_0 on vpmaddubsw */
+#pragma GCC unroll 8
+        for (int r = 0; r < mo; r++)
+            s[r] = _mm256_setzero_si256();
 #pragma GCC unroll 8
         for (int k4 = 0; k4 < 8; k4++) {
-            xv[k4] = _mm256_load_si256((const __m256i *)(xg + k4 * 32));
+            const __m256i xv = _mm256_load_si256((const __m256i *)(xg + k4 * 32));
 #if !I8_VNNI
-            if (q8) /* |x| on the unsigned side; x's signs go onto the weights */
-                xv[k4] = _mm256_abs_epi8(xv[k4]);
+            /* Q8_0: |x| on the unsigned side, x's signs go onto the weights */
+            const __m256i ax = q8 ? _mm256_abs_epi8(xv) : xv;
 #endif
-        }
-        const __m256 sx = _mm256_load_ps((const float *)(xg + 256));
-        __m256i init = _mm256_setzero_si256();
-#if I8_VNNI
-        /* u8 weights (Q8_0 + 128, Q4_0 raw = q + 8): take the offset back out */
-        init = _mm256_sub_epi32(init, _mm256_slli_epi32(
-                                          _mm256_load_si256((const __m256i *)(xg + 288)),
-                                          q8 ? 7 : 3));
-#else
-        if (!q8) /* Q4_0's raw nibbles, at most 15 x 127 x 2: no saturation */
-            init = _mm256_sub_epi32(init, _mm256_slli_epi32(
-                                              _mm256_load_si256((const __m256i *)(xg + 288)), 3));
-#endif
-#pragma GCC unroll 4
-        for (int r = 0; r < mo; r++) {
-            const i32_load *wb = (const i32_load *)(wq + ((size_t)r * nb + b) * 32);
-            __m256i s = init;
 #pragma GCC unroll 8
-            for (int k4 = 0; k4 < 8; k4++) {
-                const __m256i w4 = _mm256_set1_epi32(wb[k4]);
+            for (int r = 0; r < mo; r++) {
+                const __m256i w4 = _mm256_set1_epi32(
+                    ((const i32_load *)(wq + ((size_t)r * nb + b) * 32))[k4]);
 #if I8_VNNI
-                s = _mm256_dpbusd_avx_epi32(s, w4, xv[k4]);
+                /* u8 weights (Q8_0 + 128, Q4_0 raw = q + 8) x s8 activations */
+                s[r] = _mm256_dpbusd_avx_epi32(s[r], w4, xv);
 #else
-                __m256i p;
                 if (q8) /* |x| * (w * sign x): each product within 127 x 128 */
-                    p = _mm256_maddubs_epi16(
-                        xv[k4], _mm256_sign_epi8(w4, _mm256_load_si256(
-                                                         (const __m256i *)(xg + k4 * 32))));
-                else
-                    p = _mm256_maddubs_epi16(w4, xv[k4]);
-                s = _mm256_add_epi32(s, _mm256_madd_epi16(p, ones));
+                    s[r] = _mm256_add_epi32(
+                        s[r], _mm256_madd_epi16(
+                                  _mm256_maddubs_epi16(ax, _mm256_sign_epi8(w4, xv)), ones));
+                else /* Q4_0's raw nibbles: a pair within 15 x 127 x 2, 8 pairs within int16 */
+                    s[r] = _mm256_add_epi16(s[r], _mm256_maddubs_epi16(w4, xv));
 #endif
+                I8_KEEP(s[r]);
             }
+        }
+        /* the u8 offset back out: -128 (Q8_0 on vpdpbusd) or -8 (Q4_0) times
+         * the block's activation sum */
+        const __m256i sums = _mm256_load_si256((const __m256i *)(xg + 288));
+        const __m256i off = I8_VNNI || !q8 ? _mm256_slli_epi32(sums, I8_VNNI && q8 ? 7 : 3)
+                                           : _mm256_setzero_si256();
+        const __m256 sx = _mm256_load_ps((const float *)(xg + 256));
+#pragma GCC unroll 8
+        for (int r = 0; r < mo; r++) {
+#if I8_VNNI
+            const __m256i si = _mm256_sub_epi32(s[r], off);
+#else
+            const __m256i si = q8 ? s[r] : _mm256_sub_epi32(_mm256_madd_epi16(s[r], ones), off);
+#endif
             const __m256 scale = _mm256_mul_ps(sx, _mm256_set1_ps(sw[(size_t)r * nb + b]));
-            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), scale, acc[r]);
+            _mm256_store_ps(acc[r], _mm256_fmadd_ps(_mm256_cvtepi32_ps(si), scale,
+                                                    _mm256_load_ps(acc[r])));
         }
     }
-    float out[MO][8];
-#pragma GCC unroll 4
-    for (int r = 0; r < mo; r++)
-        _mm256_storeu_ps(out[r], acc[r]);
     for (int t = 0; t < n_tok; t++)
         for (int r = 0; r < mo; r++)
-            y[(size_t)t * ldy + r] = out[r][t] + (bias ? bias[r] : 0.0f);
+            y[(size_t)t * ldy + r] = acc[r][t] + (bias ? bias[r] : 0.0f);
+}
+
+/* Token groups [g0, g1) of one tile of mo rows; q8 a constant after inlining. */
+static inline __attribute__((always_inline)) I8_TARGET void I8_FN(groups)(
+    float *y, const unsigned char *xq, int T, int out, int o, int mo, int nb, int g0, int g1,
+    const unsigned char *wq, const float *sw, int q8, const float *bias) {
+    for (int g = g0; g < g1; g++) {
+        const int n_tok = T - g * 8 < 8 ? T - g * 8 : 8;
+        float *yg = y + (size_t)g * 8 * out + o;
+        const unsigned char *xg = xq + (size_t)g * nb * XG8_BYTES;
+        const float *bo = bias ? bias + o : NULL;
+        if (mo == MO)
+            I8_FN(tile)(MO, yg, out, n_tok, xg, wq, sw, nb, q8, bo);
+        else
+            for (int r = 0; r < mo; r++) /* ragged last rows, one at a time */
+                I8_FN(tile)(1, yg + r, out, n_tok, xg, wq + (size_t)r * nb * 32, sw + r * nb, nb,
+                            q8, bo ? bo + r : NULL);
+    }
 }
 
 /* Token groups [g0, g1) by every output row (matmul.c's int8_span). */
@@ -82,18 +109,10 @@ static I8_TARGET void I8_FN(span)(float *y, const unsigned char *xq, const mdm_t
     for (int o = 0; o < out; o += MO) {
         const int mo = out - o < MO ? out - o : MO;
         mdm_pack_rows_int8_avx2(wq, sw, w, o, mo, nb, I8_VNNI || !q8 ? 1 : 0);
-        for (int g = g0; g < g1; g++) {
-            const int n_tok = T - g * 8 < 8 ? T - g * 8 : 8;
-            float *yg = y + (size_t)g * 8 * out + o;
-            const unsigned char *xg = xq + (size_t)g * nb * XG8_BYTES;
-            const float *bo = bias ? bias + o : NULL;
-            if (mo == MO)
-                I8_FN(tile)(MO, yg, out, n_tok, xg, wq, sw, nb, q8, bo);
-            else
-                for (int r = 0; r < mo; r++) /* ragged last rows, one at a time */
-                    I8_FN(tile)(1, yg + r, out, n_tok, xg, wq + (size_t)r * nb * 32, sw + r * nb,
-                                nb, q8, bo ? bo + r : NULL);
-        }
+        if (q8)
+            I8_FN(groups)(y, xq, T, out, o, mo, nb, g0, g1, wq, sw, 1, bias);
+        else
+            I8_FN(groups)(y, xq, T, out, o, mo, nb, g0, g1, wq, sw, 0, bias);
     }
 }
 
@@ -114,3 +133,4 @@ I8_TARGET void I8_FN(mdm_matmul_int8_avx2)(float *y, const float *x, const mdm_t
 #undef I8_CAT2
 #undef I8_CAT
 #undef I8_FN
+#undef I8_KEEP
