@@ -3,10 +3,14 @@
  * I8_VNNI set: 1 adds 4 byte products per lane with AVX-VNNI's vpdpbusd,
  * 0 with vpmaddubsw + vpmaddwd.  Layouts: avx2_int8.c.
  *
- * The tile walks a block's 8 groups of 4 bytes in the outer loop and the
- * MO rows inside it, so that one activation load feeds MO rows, with the
- * rows' integer sums in registers (MO independent chains: vpdpbusd waits
- * a few cycles on its own sum) and their f32 sums in L1. */
+ * A tile is mo rows by ng groups of 8 tokens.  It walks a block's 8 groups
+ * of 4 bytes in the outer loop and the rows inside it, so that one
+ * activation load feeds every row and one weight broadcast every group,
+ * with the mo x ng integer sums in registers (as many independent chains:
+ * vpdpbusd waits a few cycles on its own sum) and the f32 sums in L1.
+ * vpmaddubsw tiles are 8 rows x 1 group (two multiplies per 4 bytes: the
+ * multiply pipes are the bound); vpdpbusd tiles 4 rows x 2 groups (one
+ * multiply per 4 bytes, so the loads would be: fewer broadcasts). */
 
 #define I8_CAT2(a, b) a##b
 #define I8_CAT(a, b) I8_CAT2(a, b)
@@ -15,92 +19,135 @@
  * regroups the integer additions into trees whose many partial sums no
  * longer fit the registers. */
 #define I8_KEEP(v) __asm__("" : "+x"(v))
+#if I8_VNNI
+#define I8_ROWS 4
+#define I8_GROUPS 2
+#else
+#define I8_ROWS 8
+#define I8_GROUPS 1
+#endif
 
-/* 8 tokens (one group) x mo <= MO output rows: y[t][r].  q8: Q8_0 weights
- * (else Q4_0), a constant after inlining. */
+/* ng <= I8_GROUPS groups of 8 tokens (n_tok of the last) from xg x
+ * mo <= I8_ROWS rows: y[t][r].  q8: Q8_0 weights (else Q4_0).  mo, ng and
+ * q8 are constants after inlining. */
 static inline __attribute__((always_inline)) I8_TARGET void I8_FN(tile)(
-    int mo, float *y, int ldy, int n_tok, const unsigned char *xg, const unsigned char *wq,
-    const float *sw, int nb, int q8, const float *bias) {
-    /* the f32 sums stay in L1: the registers hold the rows' integer sums */
-    float acc[MO][8] __attribute__((aligned(32)));
+    int mo, int ng, float *y, int ldy, int n_tok, const unsigned char *xg,
+    const unsigned char *wq, const float *sw, int nb, int q8, const float *bias) {
+    const size_t gs = (size_t)nb * XG8_BYTES; /* from one group to the next */
+    float acc[I8_ROWS][I8_GROUPS][8] __attribute__((aligned(32)));
 #pragma GCC unroll 8
     for (int r = 0; r < mo; r++)
-        _mm256_store_ps(acc[r], _mm256_setzero_ps());
+#pragma GCC unroll 2
+        for (int g = 0; g < ng; g++)
+            _mm256_store_ps(acc[r][g], _mm256_setzero_ps());
 #if !I8_VNNI
     const __m256i ones = _mm256_set1_epi16(1);
 #endif
     for (int b = 0; b < nb; b++, xg += XG8_BYTES) {
-        __m256i s[MO]; /* int32 sums; int16 pairs for Q4_0 on vpmaddubsw */
+        __m256i s[I8_ROWS][I8_GROUPS]; /* int32 sums; int16 pairs for Q4_0 on vpmaddubsw */
 #pragma GCC unroll 8
         for (int r = 0; r < mo; r++)
-            s[r] = _mm256_setzero_si256();
+#pragma GCC unroll 2
+            for (int g = 0; g < ng; g++)
+                s[r][g] = _mm256_setzero_si256();
 #pragma GCC unroll 8
         for (int k4 = 0; k4 < 8; k4++) {
-            const __m256i xv = _mm256_load_si256((const __m256i *)(xg + k4 * 32));
+            __m256i xv[I8_GROUPS];
 #if !I8_VNNI
-            /* Q8_0: |x| on the unsigned side, x's signs go onto the weights */
-            const __m256i ax = q8 ? _mm256_abs_epi8(xv) : xv;
+            __m256i ax[I8_GROUPS];
 #endif
+#pragma GCC unroll 2
+            for (int g = 0; g < ng; g++) {
+                xv[g] = _mm256_load_si256((const __m256i *)(xg + g * gs + k4 * 32));
+#if !I8_VNNI
+                /* Q8_0: |x| on the unsigned side, x's signs go onto the weights */
+                ax[g] = q8 ? _mm256_abs_epi8(xv[g]) : xv[g];
+#endif
+            }
 #pragma GCC unroll 8
             for (int r = 0; r < mo; r++) {
                 const __m256i w4 = _mm256_set1_epi32(
                     ((const i32_load *)(wq + ((size_t)r * nb + b) * 32))[k4]);
+#pragma GCC unroll 2
+                for (int g = 0; g < ng; g++) {
 #if I8_VNNI
-                /* u8 weights (Q8_0 + 128, Q4_0 raw = q + 8) x s8 activations */
-                s[r] = _mm256_dpbusd_avx_epi32(s[r], w4, xv);
+                    /* u8 weights (Q8_0 + 128, Q4_0 raw = q + 8) x s8 activations */
+                    s[r][g] = _mm256_dpbusd_avx_epi32(s[r][g], w4, xv[g]);
 #else
-                if (q8) /* |x| * (w * sign x): each product within 127 x 128 */
-                    s[r] = _mm256_add_epi32(
-                        s[r], _mm256_madd_epi16(
-                                  _mm256_maddubs_epi16(ax, _mm256_sign_epi8(w4, xv)), ones));
-                else /* Q4_0's raw nibbles: a pair within 15 x 127 x 2, 8 pairs within int16 */
-                    s[r] = _mm256_add_epi16(s[r], _mm256_maddubs_epi16(w4, xv));
+                    if (q8) /* |x| * (w * sign x): each product within 127 x 128 */
+                        s[r][g] = _mm256_add_epi32(
+                            s[r][g],
+                            _mm256_madd_epi16(
+                                _mm256_maddubs_epi16(ax[g], _mm256_sign_epi8(w4, xv[g])), ones));
+                    else /* Q4_0's raw nibbles: a pair within 15 x 127 x 2, 8 pairs within int16 */
+                        s[r][g] = _mm256_add_epi16(s[r][g], _mm256_maddubs_epi16(w4, xv[g]));
 #endif
-                I8_KEEP(s[r]);
+                    I8_KEEP(s[r][g]);
+                }
             }
         }
-        /* the u8 offset back out: -128 (Q8_0 on vpdpbusd) or -8 (Q4_0) times
-         * the block's activation sum */
-        const __m256i sums = _mm256_load_si256((const __m256i *)(xg + 288));
-        const __m256i off = I8_VNNI || !q8 ? _mm256_slli_epi32(sums, I8_VNNI && q8 ? 7 : 3)
-                                           : _mm256_setzero_si256();
-        const __m256 sx = _mm256_load_ps((const float *)(xg + 256));
+#pragma GCC unroll 2
+        for (int g = 0; g < ng; g++) {
+            const unsigned char *xb = xg + g * gs;
+            /* the u8 offset back out: -128 (Q8_0 on vpdpbusd) or -8 (Q4_0)
+             * times the block's activation sum */
+            const __m256i sums = _mm256_load_si256((const __m256i *)(xb + 288));
+            const __m256i off = I8_VNNI || !q8 ? _mm256_slli_epi32(sums, I8_VNNI && q8 ? 7 : 3)
+                                               : _mm256_setzero_si256();
+            const __m256 sx = _mm256_load_ps((const float *)(xb + 256));
 #pragma GCC unroll 8
-        for (int r = 0; r < mo; r++) {
+            for (int r = 0; r < mo; r++) {
 #if I8_VNNI
-            const __m256i si = _mm256_sub_epi32(s[r], off);
+                const __m256i si = _mm256_sub_epi32(s[r][g], off);
 #else
-            const __m256i si = q8 ? s[r] : _mm256_sub_epi32(_mm256_madd_epi16(s[r], ones), off);
+                const __m256i si =
+                    q8 ? s[r][g] : _mm256_sub_epi32(_mm256_madd_epi16(s[r][g], ones), off);
 #endif
-            const __m256 scale = _mm256_mul_ps(sx, _mm256_set1_ps(sw[(size_t)r * nb + b]));
-            _mm256_store_ps(acc[r], _mm256_fmadd_ps(_mm256_cvtepi32_ps(si), scale,
-                                                    _mm256_load_ps(acc[r])));
+                const __m256 scale = _mm256_mul_ps(sx, _mm256_set1_ps(sw[(size_t)r * nb + b]));
+                _mm256_store_ps(acc[r][g], _mm256_fmadd_ps(_mm256_cvtepi32_ps(si), scale,
+                                                           _mm256_load_ps(acc[r][g])));
+            }
         }
     }
-    for (int t = 0; t < n_tok; t++)
-        for (int r = 0; r < mo; r++)
-            y[(size_t)t * ldy + r] = acc[r][t] + (bias ? bias[r] : 0.0f);
+    for (int g = 0; g < ng; g++) {
+        const int nt = g == ng - 1 ? n_tok : 8;
+        for (int t = 0; t < nt; t++)
+            for (int r = 0; r < mo; r++)
+                y[(size_t)(g * 8 + t) * ldy + r] = acc[r][g][t] + (bias ? bias[r] : 0.0f);
+    }
 }
 
-/* Token groups [g0, g1) of one tile of mo rows; q8 a constant after inlining. */
+/* Token groups [g0, g1) by rows [o, o + mo) (packed in wq, sw) in tiles;
+ * q8 a constant after inlining. */
 static inline __attribute__((always_inline)) I8_TARGET void I8_FN(groups)(
     float *y, const unsigned char *xq, int T, int out, int o, int mo, int nb, int g0, int g1,
     const unsigned char *wq, const float *sw, int q8, const float *bias) {
-    for (int g = g0; g < g1; g++) {
-        const int n_tok = T - g * 8 < 8 ? T - g * 8 : 8;
-        float *yg = y + (size_t)g * 8 * out + o;
+    for (int g = g0; g < g1; g += I8_GROUPS) {
+        const int ng = g1 - g < I8_GROUPS ? g1 - g : I8_GROUPS;
+        const int last = g + ng - 1, n_tok = T - last * 8 < 8 ? T - last * 8 : 8;
         const unsigned char *xg = xq + (size_t)g * nb * XG8_BYTES;
-        const float *bo = bias ? bias + o : NULL;
-        if (mo == MO)
-            I8_FN(tile)(MO, yg, out, n_tok, xg, wq, sw, nb, q8, bo);
-        else
-            for (int r = 0; r < mo; r++) /* ragged last rows, one at a time */
-                I8_FN(tile)(1, yg + r, out, n_tok, xg, wq + (size_t)r * nb * 32, sw + r * nb, nb,
-                            q8, bo ? bo + r : NULL);
+        for (int r = 0; r < mo;) {
+            float *yr = y + (size_t)g * 8 * out + o + r;
+            const unsigned char *wr = wq + (size_t)r * nb * 32;
+            const float *sr = sw + (size_t)r * nb, *br = bias ? bias + o + r : NULL;
+            if (mo - r >= I8_ROWS) {
+                if (ng == I8_GROUPS)
+                    I8_FN(tile)(I8_ROWS, I8_GROUPS, yr, out, n_tok, xg, wr, sr, nb, q8, br);
+                else
+                    I8_FN(tile)(I8_ROWS, 1, yr, out, n_tok, xg, wr, sr, nb, q8, br);
+                r += I8_ROWS;
+            } else { /* ragged last rows, one at a time */
+                for (int h = 0; h < ng; h++)
+                    I8_FN(tile)(1, 1, yr + (size_t)h * 8 * out, out, h == ng - 1 ? n_tok : 8,
+                                xg + (size_t)h * nb * XG8_BYTES, wr, sr, nb, q8, br);
+                r++;
+            }
+        }
     }
 }
 
-/* Token groups [g0, g1) by every output row (matmul.c's int8_span). */
+/* Token groups [g0, g1) by every output row (matmul.c's int8_span): MO
+ * rows packed at a time. */
 static I8_TARGET void I8_FN(span)(float *y, const unsigned char *xq, const mdm_tensor *w,
                                   const float *bias, int T, int g0, int g1, unsigned char *wq,
                                   float *sw) {
@@ -134,3 +181,5 @@ I8_TARGET void I8_FN(mdm_matmul_int8_avx2)(float *y, const float *x, const mdm_t
 #undef I8_CAT
 #undef I8_FN
 #undef I8_KEEP
+#undef I8_ROWS
+#undef I8_GROUPS
