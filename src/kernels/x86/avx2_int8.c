@@ -40,6 +40,7 @@ MDM_AVX2 static void quantize_x8(unsigned char *xq, const float *x, int T, int K
             const float *xb = x + (size_t)t * K + b * 32;
             __m256 v[4];
             __m256 a = _mm256_setzero_ps();
+#pragma GCC unroll 4
             for (int j = 0; j < 4; j++) {
                 v[j] = _mm256_loadu_ps(xb + 8 * j);
                 a = _mm256_max_ps(a, _mm256_andnot_ps(sign, v[j]));
@@ -50,18 +51,27 @@ MDM_AVX2 static void quantize_x8(unsigned char *xq, const float *x, int T, int K
             const float amax = _mm_cvtss_f32(m4);
             const float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
             const __m256 s = _mm256_set1_ps(id);
-            int32_t qi[32];
-            for (int j = 0; j < 4; j++)
-                _mm256_storeu_si256((__m256i *)(qi + 8 * j),
-                                    _mm256_cvtps_epi32(_mm256_mul_ps(v[j], s)));
-            int32_t sum = 0;
-            int8_t q[32];
-            for (int k = 0; k < 32; k++) { /* |q| <= 127: no clamping needed */
-                q[k] = (int8_t)qi[k];
-                sum += qi[k];
-            }
+            __m256i q[4];
+#pragma GCC unroll 4
+            for (int j = 0; j < 4; j++) /* |q| <= 127: no clamping needed */
+                q[j] = _mm256_cvtps_epi32(_mm256_mul_ps(v[j], s));
+            const __m256i qs = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]),
+                                                _mm256_add_epi32(q[2], q[3]));
+            __m128i s4 =
+                _mm_add_epi32(_mm256_castsi256_si128(qs), _mm256_extracti128_si256(qs, 1));
+            s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
+            s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
+            const int32_t sum = _mm_cvtsi128_si32(s4);
+            /* to bytes: the packs interleave 4-value pieces per 128-bit half;
+             * the permutation puts the 4-byte groups back in order */
+            const __m256i b8 = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]),
+                                                  _mm256_packs_epi32(q[2], q[3]));
+            int32_t k4s[8];
+            _mm256_storeu_si256((__m256i *)k4s,
+                                _mm256_permutevar8x32_epi32(
+                                    b8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
             for (int k4 = 0; k4 < 8; k4++)
-                memcpy(g + k4 * 32 + lane * 4, q + k4 * 4, 4);
+                memcpy(g + k4 * 32 + lane * 4, &k4s[k4], 4);
             memcpy(g + 256 + lane * 4, &d, 4);
             memcpy(g + 288 + lane * 4, &sum, 4);
         }
