@@ -41,23 +41,30 @@ void mdm_scan_avx2(float *y, const float *x, const float *delta, const float *A,
                    int c0, int c1);
 void mdm_silu_avx2(float *x, size_t n);
 
-/* e^x for 8 lanes, x clamped to [-87, 88] (below: a result < 2^-125). */
-MDM_AVX2_INLINE __m256 mdm_exp256(__m256 x) {
-    x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
-    __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)),
-                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.0f / 720.0f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+/* 2^x for 8 lanes, x in [-125, 127] (the callers clamp), within 2e-7
+ * relative: n = round(x) by the 1.5 * 2^23 trick, 2^(x - n) by a degree-5
+ * polynomial (minimax on [-1/2, 1/2] with p(0) = 1 exactly: e^(delta A)
+ * near 1 carries no bias into the scan's long recurrences), and n added
+ * to its exponent as an integer. */
+MDM_AVX2_INLINE __m256 mdm_exp2_256(__m256 x) {
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    const __m256 nm = _mm256_add_ps(x, magic); /* its low bits: round(x) */
+    const __m256 r = _mm256_sub_ps(x, _mm256_sub_ps(nm, magic));
+    __m256 p = _mm256_set1_ps(1.326472382e-3f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(9.671512991e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.550733581e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(2.402224243e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(6.931470037e-1f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)),
-                                  23);
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(e));
+    return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p),
+                                                _mm256_slli_epi32(_mm256_castps_si256(nm), 23)));
+}
+
+/* e^-x for 8 lanes: 2^(-x log2 e), clamped to [2^-125, 2^127]. */
+MDM_AVX2_INLINE __m256 mdm_exp_neg256(__m256 x) {
+    const __m256 t = _mm256_mul_ps(x, _mm256_set1_ps(-1.44269504f));
+    return mdm_exp2_256(
+        _mm256_min_ps(_mm256_max_ps(t, _mm256_set1_ps(-125.0f)), _mm256_set1_ps(127.0f)));
 }
 #endif
 #endif

@@ -9,25 +9,9 @@
 #define MAX_N 64
 #define T_CHUNK 128 /* tokens per chunk of a long sequence (as scan.c) */
 
-/* 2^x for x <= 0 (x = delta * A * log2(e): delta >= 0 and A = -exp(A_log)
- * <= 0), 8 lanes, within 2e-7 relative: n = round(x) by the 1.5 * 2^23
- * trick, 2^(x - n) by a degree-5 polynomial (minimax on [-1/2, 1/2] with
- * p(0) = 1 exactly, so e^(delta A) near 1 carries no bias into the long
- * sums of the recurrence), and n added to its exponent.  Below -125 (a
- * result under 2^-125) x is clamped, so the exponent never wraps. */
-MDM_AVX2_INLINE __m256 exp2_neg8(__m256 x) {
-    const __m256 magic = _mm256_set1_ps(12582912.0f);
-    x = _mm256_max_ps(x, _mm256_set1_ps(-125.0f));
-    const __m256 nm = _mm256_add_ps(x, magic); /* its low bits: round(x) */
-    const __m256 r = _mm256_sub_ps(x, _mm256_sub_ps(nm, magic));
-    __m256 p = _mm256_set1_ps(1.326472382e-3f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(9.671512991e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.550733581e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(2.402224243e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(6.931470037e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    return _mm256_castsi256_ps(_mm256_add_epi32(
-        _mm256_castps_si256(p), _mm256_slli_epi32(_mm256_castps_si256(nm), 23)));
+/* 2^x for x <= 0 (below 2^-125: 2^-125). */
+MDM_AVX2_INLINE __m256 exp2_neg(__m256 x) {
+    return mdm_exp2_256(_mm256_max_ps(x, _mm256_set1_ps(-125.0f)));
 }
 
 /* Tokens [t0, t1) of channels c..c+7 from the states hs ([n][8], zeroed at
@@ -36,7 +20,9 @@ MDM_AVX2_INLINE __m256 exp2_neg8(__m256 x) {
 MDM_AVX2 static void group8(float *y, const float *x, const float *delta, const float *A,
                             const float *B, const float *C, int ld_bc, const float *D, int t0,
                             int t1, int di, int N, int c, float *hs) {
-    float at[MAX_N * 8] __attribute__((aligned(32))); /* A log2(e), [n][8] */
+    /* A log2(e), [n][8]: e^(delta A) = 2^(delta A log2 e), where delta >= 0
+     * and A = -exp(A_log) <= 0, so only the low end needs a clamp */
+    float at[MAX_N * 8] __attribute__((aligned(32)));
     for (int n = 0; n < N; n++)
         for (int j = 0; j < 8; j++)
             at[n * 8 + j] = A[(size_t)(c + j) * N + n] * 1.44269504f;
@@ -51,8 +37,8 @@ MDM_AVX2 static void group8(float *y, const float *x, const float *delta, const 
         __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
         int n = 0;
         for (; n + 2 <= N; n += 2) { /* two states at a time, two sums in registers */
-            const __m256 e0 = exp2_neg8(_mm256_mul_ps(dt, _mm256_load_ps(at + n * 8)));
-            const __m256 e1 = exp2_neg8(_mm256_mul_ps(dt, _mm256_load_ps(at + n * 8 + 8)));
+            const __m256 e0 = exp2_neg(_mm256_mul_ps(dt, _mm256_load_ps(at + n * 8)));
+            const __m256 e1 = exp2_neg(_mm256_mul_ps(dt, _mm256_load_ps(at + n * 8 + 8)));
             const __m256 h0 = _mm256_fmadd_ps(e0, _mm256_loadu_ps(hs + n * 8),
                                               _mm256_mul_ps(dtx, _mm256_set1_ps(Bt[n])));
             const __m256 h1 = _mm256_fmadd_ps(e1, _mm256_loadu_ps(hs + n * 8 + 8),
@@ -63,7 +49,7 @@ MDM_AVX2 static void group8(float *y, const float *x, const float *delta, const 
             acc1 = _mm256_fmadd_ps(h1, _mm256_set1_ps(Ct[n + 1]), acc1);
         }
         for (; n < N; n++) {
-            const __m256 e0 = exp2_neg8(_mm256_mul_ps(dt, _mm256_load_ps(at + n * 8)));
+            const __m256 e0 = exp2_neg(_mm256_mul_ps(dt, _mm256_load_ps(at + n * 8)));
             const __m256 h0 = _mm256_fmadd_ps(e0, _mm256_loadu_ps(hs + n * 8),
                                               _mm256_mul_ps(dtx, _mm256_set1_ps(Bt[n])));
             _mm256_storeu_ps(hs + n * 8, h0);
@@ -98,7 +84,7 @@ MDM_AVX2 void mdm_silu_avx2(float *x, size_t n) {
     const __m256 one = _mm256_set1_ps(1.0f);
     for (; i + 8 <= n; i += 8) {
         __m256 v = _mm256_loadu_ps(x + i);
-        __m256 e = mdm_exp256(_mm256_sub_ps(_mm256_setzero_ps(), v));
+        const __m256 e = mdm_exp_neg256(v);
         _mm256_storeu_ps(x + i, _mm256_div_ps(v, _mm256_add_ps(one, e)));
     }
     for (; i < n; i++)
