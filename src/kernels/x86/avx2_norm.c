@@ -1,5 +1,5 @@
-/* RMSNorm and causal conv1d on AVX2 (as norm.c on AVX-512): 8 channels
- * per vector; ragged channels take the reference loops. */
+/* RMSNorm and causal conv1d on AVX2: 8 channels per vector; ragged
+ * channels take the reference loops. */
 #include "kernels/x86/avx2.h"
 #include <math.h>
 
@@ -32,26 +32,30 @@ MDM_AVX2 void mdm_rmsnorm_avx2(float *y, const float *x, const float *w, int T, 
     }
 }
 
-/* Tokens [ta, tb) of channels [0, c8), 8 at a time. */
-MDM_AVX2 static void conv1d_chunk(float *y, const float *x, const float *w, const float *b,
-                                  int di, int K, int c8, int ta, int tb) {
-    for (int c = 0; c < c8; c += 8) {
-        __m256 wk[8];
-        for (int k = 0; k < K; k++) { /* w[c + j][k] for the 8 channels */
-            float g[8];
-            for (int j = 0; j < 8; j++)
-                g[j] = w[(size_t)(c + j) * K + k];
-            wk[k] = _mm256_loadu_ps(g);
-        }
-        const __m256 bv = b ? _mm256_loadu_ps(b + c) : _mm256_setzero_ps();
-        for (int t = ta; t < tb; t++) {
-            __m256 acc = bv;
+#define CONV_CB 256 /* channels per block: their taps, transposed, take 8 KB at most */
+
+/* Tokens [ta, tb) of channels [c0, c0 + nc), nc a multiple of 8 and at
+ * most CONV_CB, K <= 8: each token's 256 channels at once, so that rows
+ * are read along their length (a walk down 8 channels at a time met a new
+ * page, 4 KB on, at every token, which no prefetcher follows), with the
+ * block's taps transposed to [k][channel] in L1. */
+MDM_AVX2 static void conv1d_block(float *y, const float *x, const float *w, const float *b,
+                                  int di, int K, int c0, int nc, int ta, int tb) {
+    float wt[8][CONV_CB] __attribute__((aligned(32)));
+    for (int j = 0; j < nc; j++)
+        for (int k = 0; k < K; k++)
+            wt[k][j] = w[(size_t)(c0 + j) * K + k];
+    for (int t = ta; t < tb; t++) {
+        float *yt = y + (size_t)t * di + c0;
+        for (int j = 0; j < nc; j += 8) {
+            __m256 acc = b ? _mm256_loadu_ps(b + c0 + j) : _mm256_setzero_ps();
             for (int k = 0; k < K; k++) {
                 const int s = t - K + 1 + k;
                 if (s >= 0)
-                    acc = _mm256_fmadd_ps(wk[k], _mm256_loadu_ps(x + (size_t)s * di + c), acc);
+                    acc = _mm256_fmadd_ps(_mm256_load_ps(wt[k] + j),
+                                          _mm256_loadu_ps(x + (size_t)s * di + c0 + j), acc);
             }
-            _mm256_storeu_ps(y + (size_t)t * di + c, acc);
+            _mm256_storeu_ps(yt + j, acc);
         }
     }
 }
@@ -59,10 +63,8 @@ MDM_AVX2 static void conv1d_chunk(float *y, const float *x, const float *w, cons
 MDM_AVX2 void mdm_conv1d_avx2(float *y, const float *x, const float *w, const float *b, int T,
                               int di, int K, int t0, int t1) {
     const int c8 = K <= 8 ? di / 8 * 8 : 0;
-    /* chunks of 64 tokens, every channel through a chunk before the next
-     * (its rows stay in cache and the TLB, as norm.c) */
-    for (int ta = t0; ta < t1; ta += 64)
-        conv1d_chunk(y, x, w, b, di, K, c8, ta, ta + 64 < t1 ? ta + 64 : t1);
+    for (int c0 = 0; c0 < c8; c0 += CONV_CB)
+        conv1d_block(y, x, w, b, di, K, c0, c8 - c0 < CONV_CB ? c8 - c0 : CONV_CB, t0, t1);
     for (int c = c8; c < di; c++) /* ragged channels: the reference loop */
         for (int t = t0; t < t1; t++) {
             float acc = b ? b[c] : 0.0f;
