@@ -60,11 +60,14 @@ MDM_AVX2_INLINE __m256 mdm_exp2_256(__m256 x) {
                                                 _mm256_slli_epi32(_mm256_castps_si256(nm), 23)));
 }
 
-/* e^-x for 8 lanes: 2^(-x log2 e), clamped to [2^-125, 2^127]. */
+/* e^-x for 8 lanes: 2^(-x log2 e); below 2^-125, 2^-125; above 2^127, +inf
+ * (as expf overflows: SiLU's x / (1 + e^-x) is then -0, not x / 2^127). */
 MDM_AVX2_INLINE __m256 mdm_exp_neg256(__m256 x) {
-    const __m256 t = _mm256_mul_ps(x, _mm256_set1_ps(-1.44269504f));
-    return mdm_exp2_256(
-        _mm256_min_ps(_mm256_max_ps(t, _mm256_set1_ps(-125.0f)), _mm256_set1_ps(127.0f)));
+    const __m256 t = _mm256_mul_ps(x, _mm256_set1_ps(-1.44269504f)), top = _mm256_set1_ps(127.0f);
+    const __m256 e =
+        mdm_exp2_256(_mm256_min_ps(_mm256_max_ps(t, _mm256_set1_ps(-125.0f)), top));
+    return _mm256_blendv_ps(e, _mm256_castsi256_ps(_mm256_set1_epi32(0x7f800000)),
+                            _mm256_cmp_ps(t, top, _CMP_GT_OQ));
 }
 #endif
 #endif

@@ -2,7 +2,6 @@
  * transposed per group) and SiLU; ragged channels and elements take the
  * reference code: the scalar tails. */
 #include "kernels/x86/avx2.h"
-#include <math.h>
 #include <string.h>
 
 #if defined(__x86_64__)
@@ -79,15 +78,21 @@ void mdm_scan_avx2(float *y, const float *x, const float *delta, const float *A,
         mdm_scan_ref_range(y, x, delta, A, B, C, ld_bc, D, T, di, N, h, c8, c1);
 }
 
+MDM_AVX2_INLINE __m256 silu8(__m256 v) {
+    return _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), mdm_exp_neg256(v)));
+}
+
+/* The ragged end runs through the same vector code on a padded copy, so an
+ * element's result does not depend on where a share starts. */
 MDM_AVX2 void mdm_silu_avx2(float *x, size_t n) {
     size_t i = 0;
-    const __m256 one = _mm256_set1_ps(1.0f);
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        const __m256 e = mdm_exp_neg256(v);
-        _mm256_storeu_ps(x + i, _mm256_div_ps(v, _mm256_add_ps(one, e)));
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(x + i, silu8(_mm256_loadu_ps(x + i)));
+    if (i < n) {
+        float pad[8] = {0};
+        memcpy(pad, x + i, (n - i) * sizeof(float));
+        _mm256_storeu_ps(pad, silu8(_mm256_loadu_ps(pad)));
+        memcpy(x + i, pad, (n - i) * sizeof(float));
     }
-    for (; i < n; i++)
-        x[i] = x[i] / (1.0f + expf(-x[i]));
 }
 #endif
