@@ -25,6 +25,18 @@ MDM_AVX2_INLINE void tile(int mr, float *c, size_t ldc, const float *a, size_t l
             acc1[i] = _mm256_fmadd_ps(av, b1, acc1[i]);
         }
     }
+    if (nc == 16) { /* a whole tile: bias added and stored by vectors */
+        const __m256 cb0 = col_bias ? _mm256_loadu_ps(col_bias) : _mm256_setzero_ps();
+        const __m256 cb1 = col_bias ? _mm256_loadu_ps(col_bias + 8) : _mm256_setzero_ps();
+#pragma GCC unroll 6
+        for (int i = 0; i < mr; i++) {
+            const __m256 rb = row_bias ? _mm256_set1_ps(row_bias[i]) : _mm256_setzero_ps();
+            _mm256_storeu_ps(c + (size_t)i * ldc, _mm256_add_ps(acc0[i], col_bias ? cb0 : rb));
+            _mm256_storeu_ps(c + (size_t)i * ldc + 8,
+                             _mm256_add_ps(acc1[i], col_bias ? cb1 : rb));
+        }
+        return;
+    }
 #pragma GCC unroll 6
     for (int i = 0; i < mr; i++) {
         float out[16];
