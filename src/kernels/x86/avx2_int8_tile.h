@@ -9,8 +9,8 @@
  * with the mo x ng integer sums in registers (as many independent chains:
  * vpdpbusd waits a few cycles on its own sum) and the f32 sums in L1.
  * vpmaddubsw tiles are 8 rows x 1 group (two multiplies per 4 bytes: the
- * multiply pipes are the bound); vpdpbusd tiles 4 rows x 2 groups (one
- * multiply per 4 bytes, so the loads would be: fewer broadcasts). */
+ * multiply pipes are the bound); vpdpbusd tiles are 4 rows x 2 groups
+ * (one multiply per 4 bytes: each broadcast feeds two, fewer loads). */
 
 #define I8_CAT2(a, b) a##b
 #define I8_CAT(a, b) I8_CAT2(a, b)
