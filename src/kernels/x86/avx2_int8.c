@@ -17,7 +17,7 @@
 #include <string.h>
 
 #if defined(__x86_64__)
-#define MO 8          /* output rows packed at a time (the tiles: avx2_int8_tile.h) */
+#define MO 24         /* rows packed at a time: 3 tiles of 8 rows or 4 of 6 (avx2_int8_tile.h) */
 #define XG8_BYTES 320 /* one block of 8 tokens: 8 x 32 bytes, 8 scales, 8 sums */
 
 typedef int32_t __attribute__((may_alias)) i32_load;

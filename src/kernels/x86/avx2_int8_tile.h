@@ -9,8 +9,9 @@
  * with the mo x ng integer sums in registers (as many independent chains:
  * vpdpbusd waits a few cycles on its own sum) and the f32 sums in L1.
  * vpmaddubsw tiles are 8 rows x 1 group (two multiplies per 4 bytes: the
- * multiply pipes are the bound); vpdpbusd tiles are 4 rows x 2 groups
- * (one multiply per 4 bytes: each broadcast feeds two, fewer loads). */
+ * multiply pipes are the bound); vpdpbusd tiles are 6 rows x 2 groups
+ * (one multiply per 4 bytes: each broadcast feeds two, fewer loads; 12
+ * sums, 2 activations and a broadcast fill 15 of the 16 registers). */
 
 #define I8_CAT2(a, b) a##b
 #define I8_CAT(a, b) I8_CAT2(a, b)
@@ -20,7 +21,7 @@
  * longer fit the registers. */
 #define I8_KEEP(v) __asm__("" : "+x"(v))
 #if I8_VNNI
-#define I8_ROWS 4
+#define I8_ROWS 6
 #define I8_GROUPS 2
 #else
 #define I8_ROWS 8
