@@ -247,6 +247,56 @@ static void simd_small_ops(void) {
     }
 }
 
+/* ---- fused passes: the bits of the separate ops they replace ------------ */
+
+static void simd_fused_ops(void) {
+    rng r = {6};
+    int checked = 0;
+    for (int s = 0; s < n_sets; s++) {
+        const mdm_kernels *k = sets[s];
+        static const int Ts[] = {1, 5, 70}, ds[] = {16, 33, 1024};
+        for (int a = 0; a < 3 && k->conv1d_silu; a++)
+            for (int b = 0; b < 3; b++) {
+                const int T = Ts[a], d = ds[b], K = b == 1 ? 3 : 4;
+                const size_t n = (size_t)T * d;
+                float *x = malloc(n * 4), *w = malloc((size_t)d * K * 4), *bb = malloc(d * 4u);
+                float *y = malloc(n * 4), *ref = malloc(n * 4);
+                fill(&r, x, n, 3.0f), fill(&r, w, (size_t)d * K, 1.0f), fill(&r, bb, d, 1.0f);
+                k->conv1d(ref, x, w, bb, T, d, K, 0, T);
+                k->silu(ref, n);
+                k->conv1d_silu(y, x, w, bb, T, d, K, 0, T / 3); /* in two token ranges */
+                k->conv1d_silu(y, x, w, bb, T, d, K, T / 3, T);
+                CHECKF(memcmp(y, ref, n * 4) == 0, "%s conv1d_silu T=%d d=%d K=%d differs",
+                       k->name, T, d, K);
+                checked++;
+                free(x), free(w), free(bb), free(y), free(ref);
+            }
+        static const size_t ns[] = {1, 15, 16, 17, 1000};
+        for (int i = 0; i < 5 && k->silu_mul; i++) {
+            const size_t n = ns[i];
+            float *y = malloc(n * 4), *z = malloc(n * 4), *z0 = malloc(n * 4), *ref = malloc(n * 4);
+            fill(&r, y, n, 5.0f), fill(&r, z, n, 30.0f);
+            memcpy(ref, y, n * 4), memcpy(z0, z, n * 4);
+            k->silu_mul(y, z, n);
+            CHECKF(memcmp(z, z0, n * 4) == 0, "%s silu_mul wrote z", k->name);
+            k->silu(z, n);
+            for (size_t j = 0; j < n; j++)
+                ref[j] *= z[j];
+            CHECKF(memcmp(y, ref, n * 4) == 0, "%s silu_mul n=%zu differs", k->name, n);
+            checked++;
+            free(y), free(z), free(z0), free(ref);
+        }
+    }
+    CHECKF(checked > 0, "no case ran");
+}
+
+static int any_fused(void) {
+    for (int s = 0; s < n_sets; s++)
+        if (sets[s]->conv1d_silu || sets[s]->silu_mul)
+            return 1;
+    return 0;
+}
+
 /* ---- threads: the ops give the same bits on 1, 2 and 3 threads ---------- */
 
 static void exec_make(mdm_exec *ex, const mdm_kernels *k, int n, size_t stride) {
@@ -452,6 +502,10 @@ int main(void) {
     RUN_SIMD(simd_scan);
     RUN_SIMD(simd_conv2d);
     RUN_SIMD(simd_small_ops);
+    if (any_fused())
+        RUN(simd_fused_ops);
+    else
+        SKIP("simd_fused_ops", "no kernel set on this CPU has a fused pass");
     RUN(threads_bit_identical);
     RUN_SIMD(end_to_end);
     CHECK_EXIT();

@@ -39,6 +39,11 @@ typedef struct {
     /* Bytes of one thread's workspace for these shapes; NULL: what
      * mdm_kernels_ws_bytes says (enough for every set). */
     size_t (*ws_bytes)(int T, int K, int conv_k, int conv_co, int N);
+    /* Optional fused passes of the Mamba block (NULL: the separate ops, the
+     * same bits): conv1d with SiLU on its outputs; y[i] *= SiLU(z[i]). */
+    void (*conv1d_silu)(float *y, const float *x, const float *w, const float *b, int T, int di,
+                        int K, int t0, int t1);
+    void (*silu_mul)(float *y, const float *z, size_t n);
 } mdm_kernels;
 
 /* Bytes of workspace one thread needs for matmuls of up to T tokens by K

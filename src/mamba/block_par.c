@@ -70,9 +70,14 @@ static void stage_proj(const layer_args *a, int i, int lo, int hi) {
     const mdm_hparams *hp = a->hp;
     const size_t di = (size_t)hp->d_inner;
     mdm_mamba_work *w = a->w;
-    ex->k->conv1d(w->xc, w->xs, a->L->conv1d_w.data, a->L->conv1d_b.data, hp->seq_len, (int)di,
-                  hp->d_conv, lo, hi);
-    ex->k->silu(w->xc + lo * di, (size_t)(hi - lo) * di);
+    if (ex->k->conv1d_silu) {
+        ex->k->conv1d_silu(w->xc, w->xs, a->L->conv1d_w.data, a->L->conv1d_b.data, hp->seq_len,
+                           (int)di, hp->d_conv, lo, hi);
+    } else {
+        ex->k->conv1d(w->xc, w->xs, a->L->conv1d_w.data, a->L->conv1d_b.data, hp->seq_len,
+                      (int)di, hp->d_conv, lo, hi);
+        ex->k->silu(w->xc + lo * di, (size_t)(hi - lo) * di);
+    }
     mm_rows(ex, i, w->dt_in, w->xc, &a->dt_rows, NULL, lo, hi);
     mm_rows(ex, i, w->bc, w->xc, &a->bc_rows, NULL, lo, hi);
     mm_rows(ex, i, w->delta, w->dt_in, &a->L->dt_proj_w, a->L->dt_proj_b.data, lo, hi);
@@ -85,8 +90,12 @@ static void stage_out(const layer_args *a, int i, int lo, int hi) {
     mdm_mamba_work *w = a->w;
     float *y = w->xc + lo * di, *z = w->z + lo * di;
     const size_t n = (size_t)(hi - lo) * di;
-    ex->k->silu(z, n);
-    mul_into(y, z, n);
+    if (ex->k->silu_mul) {
+        ex->k->silu_mul(y, z, n);
+    } else {
+        ex->k->silu(z, n);
+        mul_into(y, z, n);
+    }
     mm_rows(ex, i, w->out, w->xc, &a->L->out_proj, NULL, lo, hi);
     for (int k = lo; k < hi; k++)
         add_into(a->x + (size_t)a->perm[k] * d, w->out + (size_t)k * d, d);

@@ -53,6 +53,11 @@ MDM_AVX512_INLINE void scan_tokens(float *y, const float *x, const float *delta,
         const __m512 dt = _mm512_maskz_loadu_ps(m, delta + o);
         const __m512 xv = _mm512_maskz_loadu_ps(m, x + o);
         const __m512 dtx = _mm512_mul_ps(dt, xv);
+        /* the next channel block's lines of this row, wanted a chunk later:
+         * rows 4 KB apart defeat the hardware prefetchers */
+        _mm_prefetch((const char *)(delta + o + 16), _MM_HINT_T0);
+        _mm_prefetch((const char *)(x + o + 16), _MM_HINT_T0);
+        _mm_prefetch((const char *)(y + o + 16), _MM_HINT_T0); /* often x itself */
         const float *Bt = B + (size_t)t * ld_bc, *Ct = C + (size_t)t * ld_bc;
         __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
                          _mm512_setzero_ps()};

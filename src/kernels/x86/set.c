@@ -15,5 +15,7 @@ const mdm_kernels mdm_kernels_avx512 = {
     .conv2d = mdm_conv2d_avx512,
     .upsample = mdm_upsample2x,
     .groupnorm = mdm_groupnorm,
+    .conv1d_silu = mdm_conv1d_silu_avx512,
+    .silu_mul = mdm_silu_mul_avx512,
 };
 #endif

@@ -22,10 +22,13 @@ void mdm_conv2d_avx512(float *y, const float *x, const mdm_tensor *w, const floa
                        int co, int h, int w_, int stride, void *ws,
                        int oy0, int oy1);
 void mdm_silu_avx512(float *x, size_t n);
+void mdm_silu_mul_avx512(float *y, const float *z, size_t n);
 void mdm_softplus_avx512(float *x, size_t n);
 void mdm_rmsnorm_avx512(float *y, const float *x, const float *w, int T, int d, float eps);
 void mdm_conv1d_avx512(float *y, const float *x, const float *w, const float *b, int T, int di,
                        int K, int t0, int t1);
+void mdm_conv1d_silu_avx512(float *y, const float *x, const float *w, const float *b, int T,
+                            int di, int K, int t0, int t1);
 
 /* The F32 GEMM core shared by matmul and conv2d: C[i][j] = sum_k A[i][k] *
  * B[k][j] for i < M (rows of A, stride lda) and j < nc <= 32, where bp is
@@ -51,6 +54,14 @@ MDM_AVX512_INLINE __m512 mdm_exp512(__m512 x) {
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
     return _mm512_scalef_ps(p, n); /* p * 2^n, exact, with gradual underflow */
+}
+
+/* x * sigmoid(x) for 16 lanes, as mdm_silu_avx512 (shared by the fused passes). */
+MDM_AVX512_INLINE __m512 mdm_silu512(__m512 x) {
+    const __m512 one = _mm512_set1_ps(1.0f);
+    __m512 e = mdm_exp512(_mm512_min_ps(_mm512_sub_ps(_mm512_setzero_ps(), x),
+                                        _mm512_set1_ps(88.0f)));
+    return _mm512_div_ps(x, _mm512_add_ps(one, e));
 }
 #endif
 #endif
