@@ -29,44 +29,34 @@ MDM_AVX512 void mdm_rmsnorm_avx512(float *y, const float *x, const float *w, int
     }
 }
 
-/* Tokens [ta, tb) of channels c..c+15 for a kernel of K taps (a constant
- * where inlined with one): the K - 1 earlier inputs ride along in
- * registers, so each token loads one vector and stores one.  Taps before
- * the sequence start add w * 0 (the reference skips them: the same sum). */
-MDM_AVX512_INLINE void conv1d_block(float *y, const float *x, const __m512 *wk, __m512 bv,
-                                    int di, const int K, int c, __mmask16 m, int ta, int tb,
-                                    int silu) {
-    __m512 win[8];
-    for (int k = 0; k < K - 1; k++) {
-        const int s = ta - K + 1 + k;
-        win[k] = s >= 0 ? _mm512_maskz_loadu_ps(m, x + (size_t)s * di + c) : _mm512_setzero_ps();
-    }
-    for (int t = ta; t < tb; t++) {
-        win[K - 1] = _mm512_maskz_loadu_ps(m, x + (size_t)t * di + c);
-        __m512 acc = bv;
-        for (int k = 0; k < K; k++)
-            acc = _mm512_fmadd_ps(wk[k], win[k], acc);
-        for (int k = 0; k < K - 1; k++)
-            win[k] = win[k + 1];
-        _mm512_mask_storeu_ps(y + (size_t)t * di + c, m, silu ? mdm_silu512(acc) : acc);
-    }
-}
+#define CONV_CB 1024 /* channels per pass: K rows of them stay in L1 */
 
-/* Tokens [ta, tb) of every channel, SiLU applied to the outputs when silu. */
-MDM_AVX512 static void conv1d_chunk(float *y, const float *x, const float *w, const float *b,
-                                    int di, int K, int ta, int tb, int silu) {
-    const __m512i kidx = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-    const __m512i idx = _mm512_mullo_epi32(kidx, _mm512_set1_epi32(K));
-    for (int c = 0; c < di; c += 16) {
-        const __mmask16 m = tail_mask(di - c);
-        __m512 wk[8];
-        for (int k = 0; k < K; k++) /* w[c + j][k] for the 16 channels */
-            wk[k] = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, w + (size_t)c * K + k, 4);
-        const __m512 bv = b ? _mm512_maskz_loadu_ps(m, b + c) : _mm512_setzero_ps();
-        if (K == 4)
-            conv1d_block(y, x, wk, bv, di, 4, c, m, ta, tb, silu);
-        else
-            conv1d_block(y, x, wk, bv, di, K, c, m, ta, tb, silu);
+/* Tokens [t0, t1) of channels [c0, c0 + cb), cb <= CONV_CB, row by row:
+ * the weights transposed to [K][cb] once, then each output vector reads
+ * the K rows it needs (the K - 1 earlier ones were just read, so they are
+ * in L1) and rows are walked in order, which the prefetchers follow.
+ * Sums in the reference's order: bias, then taps k = 0..K-1 (those before
+ * the sequence start skipped). */
+MDM_AVX512 static void conv1d_rows(float *y, const float *x, const float *w, const float *b,
+                                   int di, int K, int c0, int cb, int t0, int t1, int silu) {
+    float wt[8 * CONV_CB] __attribute__((aligned(64)));
+    float bt[CONV_CB] __attribute__((aligned(64)));
+    for (int j = 0; j < cb; j++) {
+        for (int k = 0; k < K; k++)
+            wt[k * CONV_CB + j] = w[(size_t)(c0 + j) * K + k];
+        bt[j] = b ? b[c0 + j] : 0.0f;
+    }
+    for (int t = t0; t < t1; t++) {
+        const int k0 = t - K + 1 < 0 ? K - 1 - t : 0; /* first tap inside the sequence */
+        for (int j = 0; j < cb; j += 16) {
+            const __mmask16 m = tail_mask(cb - j);
+            __m512 acc = _mm512_load_ps(bt + j);
+            for (int k = k0; k < K; k++)
+                acc = _mm512_fmadd_ps(
+                    _mm512_load_ps(wt + k * CONV_CB + j),
+                    _mm512_maskz_loadu_ps(m, x + (size_t)(t - K + 1 + k) * di + c0 + j), acc);
+            _mm512_mask_storeu_ps(y + (size_t)t * di + c0 + j, m, silu ? mdm_silu512(acc) : acc);
+        }
     }
 }
 
@@ -78,10 +68,8 @@ static void conv1d_range(float *y, const float *x, const float *w, const float *
             mdm_silu_avx512(y + (size_t)t0 * di, (size_t)(t1 - t0) * di);
         return;
     }
-    /* chunks of 64 tokens, every channel through a chunk before the next:
-     * its rows stay in cache and the TLB (as the scan, scan.c) */
-    for (int ta = t0; ta < t1; ta += 64)
-        conv1d_chunk(y, x, w, b, di, K, ta, ta + 64 < t1 ? ta + 64 : t1, silu);
+    for (int c0 = 0; c0 < di; c0 += CONV_CB)
+        conv1d_rows(y, x, w, b, di, K, c0, di - c0 < CONV_CB ? di - c0 : CONV_CB, t0, t1, silu);
 }
 
 void mdm_conv1d_avx512(float *y, const float *x, const float *w, const float *b, int T, int di,
