@@ -287,12 +287,36 @@ static void simd_fused_ops(void) {
             free(y), free(z), free(z0), free(ref);
         }
     }
+    static const mdm_type types[] = {MDM_TYPE_Q8_0, MDM_TYPE_Q4_0, MDM_TYPE_F32};
+    for (int s = 0; s < n_sets; s++)
+        for (int i = 0; i < 3 && sets[s]->matmul2; i++)
+            for (int T = 1; T <= 40; T += 13) {
+                const mdm_kernels *k = sets[s];
+                const int K = 64, o1 = 24, o2 = 9; /* a ragged row tile in each */
+                mdm_tensor w1, w2;
+                void *d1 = make_weight(&r, types[i], K, o1, &w1);
+                void *d2 = make_weight(&r, types[i == 2 ? 0 : i], K, o2, &w2);
+                float *x = malloc((size_t)T * K * 4), *y1 = malloc((size_t)T * o1 * 4);
+                float *y2 = malloc((size_t)T * o2 * 4), *r1 = malloc((size_t)T * o1 * 4);
+                float *r2 = malloc((size_t)T * o2 * 4);
+                void *ws = malloc(mdm_kernels_ws_bytes(T, K, 0, 0, 0));
+                fill(&r, x, (size_t)T * K, 2.0f);
+                k->matmul(r1, x, &w1, NULL, T, ws);
+                k->matmul(r2, x, &w2, NULL, T, ws);
+                k->matmul2(y1, &w1, y2, &w2, x, T, ws);
+                CHECKF(memcmp(y1, r1, (size_t)T * o1 * 4) == 0 &&
+                           memcmp(y2, r2, (size_t)T * o2 * 4) == 0,
+                       "%s matmul2 %s T=%d differs from two matmuls", k->name,
+                       mdm_type_name(types[i]), T);
+                checked++;
+                free(d1), free(d2), free(x), free(y1), free(y2), free(r1), free(r2), free(ws);
+            }
     CHECKF(checked > 0, "no case ran");
 }
 
 static int any_fused(void) {
     for (int s = 0; s < n_sets; s++)
-        if (sets[s]->conv1d_silu || sets[s]->silu_mul)
+        if (sets[s]->conv1d_silu || sets[s]->silu_mul || sets[s]->matmul2)
             return 1;
     return 0;
 }

@@ -44,6 +44,11 @@ typedef struct {
     void (*conv1d_silu)(float *y, const float *x, const float *w, const float *b, int T, int di,
                         int K, int t0, int t1);
     void (*silu_mul)(float *y, const float *z, size_t n);
+    /* Optional: two matmuls of one x without bias (y1 = x W1^T, y2 = x W2^T,
+     * W1 and W2 with the same inputs), x prepared (quantized) once; NULL:
+     * two matmul calls, the same bits. */
+    void (*matmul2)(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
+                    const float *x, int T, void *ws);
 } mdm_kernels;
 
 /* Bytes of workspace one thread needs for matmuls of up to T tokens by K

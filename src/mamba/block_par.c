@@ -33,6 +33,18 @@ static void mm_rows(const mdm_exec *ex, int i, float *y, const float *x, const m
                   mdm_exec_ws(ex, i));
 }
 
+/* mm_rows of two weights over the same x (quantized once where the set can). */
+static void mm2_rows(const mdm_exec *ex, int i, float *y1, const mdm_tensor *W1, float *y2,
+                     const mdm_tensor *W2, const float *x, int lo, int hi) {
+    if (!ex->k->matmul2) {
+        mm_rows(ex, i, y1, x, W1, NULL, lo, hi);
+        mm_rows(ex, i, y2, x, W2, NULL, lo, hi);
+        return;
+    }
+    ex->k->matmul2(y1 + (size_t)lo * W1->ne[1], W1, y2 + (size_t)lo * W2->ne[1], W2,
+                   x + (size_t)lo * W1->ne[0], hi - lo, mdm_exec_ws(ex, i));
+}
+
 /* y[i] *= z[i] and y[i] += z[i], in blocks of 8 that the compiler turns
  * into vector code at -O2 (GCC's cheap model will not add loop tails). */
 static void mul_into(float *restrict y, const float *restrict z, size_t n) {
@@ -61,8 +73,7 @@ static void stage_in(const layer_args *a, int i, int lo, int hi) {
         memcpy(w->u + (size_t)k * d, a->x + (size_t)a->perm[k] * d, d * sizeof(float));
     ex->k->rmsnorm(w->u + lo * d, w->u + lo * d, a->L->norm.data, hi - lo, (int)d,
                    a->hp->norm_eps);
-    mm_rows(ex, i, w->xs, w->u, &a->in_x, NULL, lo, hi);
-    mm_rows(ex, i, w->z, w->u, &a->in_z, NULL, lo, hi);
+    mm2_rows(ex, i, w->xs, &a->in_x, w->z, &a->in_z, w->u, lo, hi);
 }
 
 static void stage_proj(const layer_args *a, int i, int lo, int hi) {
@@ -78,8 +89,7 @@ static void stage_proj(const layer_args *a, int i, int lo, int hi) {
                       (int)di, hp->d_conv, lo, hi);
         ex->k->silu(w->xc + lo * di, (size_t)(hi - lo) * di);
     }
-    mm_rows(ex, i, w->dt_in, w->xc, &a->dt_rows, NULL, lo, hi);
-    mm_rows(ex, i, w->bc, w->xc, &a->bc_rows, NULL, lo, hi);
+    mm2_rows(ex, i, w->dt_in, &a->dt_rows, w->bc, &a->bc_rows, w->xc, lo, hi);
     mm_rows(ex, i, w->delta, w->dt_in, &a->L->dt_proj_w, a->L->dt_proj_b.data, lo, hi);
     ex->k->softplus(w->delta + lo * di, (size_t)(hi - lo) * di);
 }

@@ -177,13 +177,10 @@ MDM_AVX512 static void int8_span(float *y, const unsigned char *xq, const mdm_te
     }
 }
 
-MDM_AVX512 static void matmul_int8(float *y, const float *x, const mdm_tensor *w,
-                                   const float *bias, int T, unsigned char *ws) {
-    const int K = (int)w->ne[0], nb = K / 32, groups = (T + 15) / 16;
-    unsigned char *xq = align64(ws);
-    unsigned char *wq = align64(xq + (size_t)groups * nb * XG_BYTES);
-    float *sw = (float *)align64(wq + (size_t)MO * K);
-    quantize_x(xq, x, T, K);
+/* The spans of one weight over activations already quantized into xq. */
+MDM_AVX512 static void int8_spans(float *y, const unsigned char *xq, const mdm_tensor *w,
+                                  const float *bias, int T, unsigned char *wq, float *sw) {
+    const int nb = (int)w->ne[0] / 32, groups = (T + 15) / 16;
     /* Spans of token groups whose activations (about 512 KB) stay in L2
      * while all the row tiles pass over them: past a few hundred tokens the
      * weights are packed once per span instead of the activations streaming
@@ -194,11 +191,39 @@ MDM_AVX512 static void matmul_int8(float *y, const float *x, const mdm_tensor *w
         int8_span(y, xq, w, bias, T, g0, g0 + span < groups ? g0 + span : groups, wq, sw);
 }
 
+/* y1 = x W1^T (+ bias) and, when w2, y2 = x W2^T: x quantized once for both. */
+MDM_AVX512 static void matmul_int8(float *y1, const mdm_tensor *w1, const float *bias,
+                                   float *y2, const mdm_tensor *w2, const float *x, int T,
+                                   unsigned char *ws) {
+    const int K = (int)w1->ne[0], nb = K / 32, groups = (T + 15) / 16;
+    unsigned char *xq = align64(ws);
+    unsigned char *wq = align64(xq + (size_t)groups * nb * XG_BYTES);
+    float *sw = (float *)align64(wq + (size_t)MO * K);
+    quantize_x(xq, x, T, K);
+    int8_spans(y1, xq, w1, bias, T, wq, sw);
+    if (w2)
+        int8_spans(y2, xq, w2, NULL, T, wq, sw);
+}
+
+static int is_int8(const mdm_tensor *w) {
+    return w->type == MDM_TYPE_Q8_0 || w->type == MDM_TYPE_Q4_0;
+}
+
 void mdm_matmul_avx512(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
                        void *ws) {
-    if (w->type == MDM_TYPE_Q8_0 || w->type == MDM_TYPE_Q4_0)
-        matmul_int8(y, x, w, bias, T, ws);
+    if (is_int8(w))
+        matmul_int8(y, w, bias, NULL, NULL, x, T, ws);
     else
         matmul_f32(y, x, w, bias, T, ws);
+}
+
+void mdm_matmul2_avx512(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
+                        const float *x, int T, void *ws) {
+    if (is_int8(w1) && is_int8(w2)) {
+        matmul_int8(y1, w1, NULL, y2, w2, x, T, ws);
+    } else {
+        mdm_matmul_avx512(y1, x, w1, NULL, T, ws);
+        mdm_matmul_avx512(y2, x, w2, NULL, T, ws);
+    }
 }
 #endif

@@ -15,6 +15,8 @@
 
 void mdm_matmul_avx512(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
                        void *ws);
+void mdm_matmul2_avx512(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
+                        const float *x, int T, void *ws);
 void mdm_scan_avx512(float *y, const float *x, const float *delta, const float *A, const float *B,
                      const float *C, int ld_bc, const float *D, int T, int di, int N, float *h,
                      int c0, int c1);
