@@ -159,10 +159,21 @@ MDM_AVX512 static void int8_span(float *y, const unsigned char *xq, const mdm_te
                                  float *sw) {
     const int K = (int)w->ne[0], out = (int)w->ne[1], nb = K / 32;
     const int shift = w->type == MDM_TYPE_Q8_0 ? 7 : 3;
+    const size_t rb = mdm_type_row_bytes(w->type, (size_t)K);
     for (int o = 0; o < out; o += MO) {
         const int mo = out - o < MO ? out - o : MO;
         mdm_pack_rows_int8_avx2(wq, sw, w, o, mo, nb, 1); /* u8, as avx2_int8.c packs */
+        /* the next tile's rows (contiguous) come in while this one computes,
+         * a share of their lines per token group, instead of in the packer */
+        const char *next = (const char *)w->data + (size_t)(o + MO) * rb;
+        const int next_rows = out - o - MO < MO ? out - o - MO : MO;
+        const size_t next_bytes = next_rows > 0 ? (size_t)next_rows * rb : 0;
+        const size_t n_groups = (size_t)(g1 - g0);
+        const size_t per_group = (next_bytes / 64 + n_groups - 1) / n_groups * 64;
+        size_t pf = 0;
         for (int g = g0; g < g1; g++) {
+            for (size_t e = pf + per_group; pf < e && pf < next_bytes; pf += 64)
+                _mm_prefetch(next + pf, _MM_HINT_T0);
             const int n_tok = T - g * 16 < 16 ? T - g * 16 : 16;
             float *yg = y + (size_t)g * 16 * out + o;
             const unsigned char *xg = xq + (size_t)g * nb * XG_BYTES;
