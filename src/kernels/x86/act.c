@@ -66,8 +66,8 @@ MDM_AVX512 void mdm_silu_mul_avx512(float *y, const float *z, size_t n) {
                                               mdm_silu512(_mm512_loadu_ps(z + i))));
     if (i < n) {
         const __mmask16 m = (__mmask16)((1u << (n - i)) - 1);
-        _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, y + i),
-                                                      mdm_silu512(_mm512_maskz_loadu_ps(m, z + i))));
+        const __m512 g = mdm_silu512(_mm512_maskz_loadu_ps(m, z + i));
+        _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, y + i), g));
     }
 }
 #endif
