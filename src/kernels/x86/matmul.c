@@ -115,6 +115,40 @@ MDM_AVX512 static void quantize_x(unsigned char *xq, const float *x, int T, int 
 
 /* ---- int8: the tile ---------------------------------------------------------- */
 
+/* y[t][0..7] = a[0..7][t] + bias, t < n_tok: the 8 x 16 tile transposed
+ * in registers (24 shuffles) into one 8-float store per token, where a
+ * scalar store per element cost a tenth of the tile's time. */
+MDM_AVX512_INLINE void store_8x16(float *y, int ldy, int n_tok, const __m512 *a,
+                                  const float *bias) {
+    __m512 u[8], v[8];
+    for (int p = 0; p < 4; p++) { /* rows 2p, 2p+1 interleaved */
+        u[2 * p] = _mm512_unpacklo_ps(a[2 * p], a[2 * p + 1]);
+        u[2 * p + 1] = _mm512_unpackhi_ps(a[2 * p], a[2 * p + 1]);
+    }
+    for (int h = 0; h < 2; h++) { /* rows 4h..4h+3 of tokens 4l + k in v[4h + k], lane l */
+        const __m512d u0 = _mm512_castps_pd(u[4 * h]), u1 = _mm512_castps_pd(u[4 * h + 1]);
+        const __m512d u2 = _mm512_castps_pd(u[4 * h + 2]), u3 = _mm512_castps_pd(u[4 * h + 3]);
+        v[4 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(u0, u2));
+        v[4 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(u0, u2));
+        v[4 * h + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(u1, u3));
+        v[4 * h + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(u1, u3));
+    }
+    const __m512i lo = _mm512_set_epi32(23, 22, 21, 20, 7, 6, 5, 4, 19, 18, 17, 16, 3, 2, 1, 0);
+    const __m512i hi = _mm512_set_epi32(31, 30, 29, 28, 15, 14, 13, 12, 27, 26, 25, 24, 11, 10,
+                                        9, 8);
+    const __m256 b8 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
+    const __m512 bb = _mm512_insertf32x8(_mm512_castps256_ps512(b8), b8, 1);
+    for (int k = 0; k < 4; k++) { /* tokens k, 4 + k, 8 + k, 12 + k */
+        const __m512 p0 = _mm512_add_ps(_mm512_permutex2var_ps(v[k], lo, v[4 + k]), bb);
+        const __m512 p1 = _mm512_add_ps(_mm512_permutex2var_ps(v[k], hi, v[4 + k]), bb);
+        const __m256 t[4] = {_mm512_castps512_ps256(p0), _mm512_extractf32x8_ps(p0, 1),
+                             _mm512_castps512_ps256(p1), _mm512_extractf32x8_ps(p1, 1)};
+        for (int q = 0; q < 4; q++)
+            if (4 * q + k < n_tok)
+                _mm256_storeu_ps(y + (size_t)(4 * q + k) * ldy, t[q]);
+    }
+}
+
 /* 16 tokens (one group) x mo output rows: y[t][o0 + r]. */
 MDM_AVX512_INLINE void int8_tile(int mo, float *y, int ldy, int n_tok, const unsigned char *xg,
                                  const unsigned char *wq, const float *sw, int nb, int shift,
@@ -142,6 +176,10 @@ MDM_AVX512_INLINE void int8_tile(int mo, float *y, int ldy, int n_tok, const uns
             const __m512 scale = _mm512_mul_ps(sx, _mm512_set1_ps(sw[(size_t)r * nb + b]));
             acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, acc[r]);
         }
+    }
+    if (mo == MO) {
+        store_8x16(y, ldy, n_tok, acc, bias);
+        return;
     }
     float out[MO][16];
 #pragma GCC unroll 8
