@@ -9,7 +9,7 @@
  *   3. channels: the selective scan (every token of a channel in order)
  *   4. tokens:   y *= SiLU(z), out_proj, scatter-add into the residual
  *                stream (perm is a permutation: the rows are disjoint)
- * The token ranges are those of mdm_op_matmul (multiples of 16) and each
+ * The token ranges start at multiples of 16 (as mdm_op_matmul's) and each
  * kernel computes a token the same way wherever a range starts, so the
  * results have the bits of the one-op-per-run path for any thread count. */
 #include "kernels/ops.h"
@@ -111,10 +111,17 @@ static void stage_out(const layer_args *a, int i, int lo, int hi) {
         add_into(a->x + (size_t)a->perm[k] * d, w->out + (size_t)k * d, d);
 }
 
+/* Share i of n of the S tokens: bounds at the multiples of 16 nearest to
+ * i S / n, so the shares differ by at most 16 tokens (units of 16 counted
+ * whole gave 176 and 147 of 323 tokens to two threads). */
+static int token_bound(int S, int i, int n) {
+    const long b = ((long)S * i / n + 8) / 16 * 16;
+    return i >= n || b > S ? S : (int)b;
+}
+
 static void layer_task(void *v, int i, int n) {
     const layer_args *a = v;
-    int lo, hi;
-    mdm_exec_share(a->hp->seq_len, 16, i, n, &lo, &hi);
+    const int lo = token_bound(a->hp->seq_len, i, n), hi = token_bound(a->hp->seq_len, i + 1, n);
     if (hi <= lo)
         return;
     if (a->stage == 1)
