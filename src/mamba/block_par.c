@@ -3,7 +3,7 @@
  * Every step but the scan works on whole tokens, so a thread that owns a
  * range of tokens can take them through several steps without waiting for
  * the others:
- *   1. tokens:   gather into scan order, RMSNorm, in_proj (x and z halves)
+ *   1. tokens:   gather into scan order with RMSNorm, in_proj (x and z halves)
  *   2. tokens:   conv1d (reads K-1 earlier tokens: after run 1 for all),
  *                SiLU, x_proj (dt and B/C), dt_proj, softplus
  *   3. channels: the selective scan (every token of a channel in order)
@@ -14,7 +14,6 @@
  * results have the bits of the one-op-per-run path for any thread count. */
 #include "kernels/ops.h"
 #include "mamba/mamba.h"
-#include <string.h>
 
 typedef struct {
     const mdm_hparams *hp;
@@ -69,10 +68,10 @@ static void stage_in(const layer_args *a, int i, int lo, int hi) {
     const mdm_exec *ex = a->w->ex;
     const size_t d = (size_t)a->hp->d_model;
     mdm_mamba_work *w = a->w;
+    /* gather into scan order and normalise in one pass (RMSNorm is per token) */
     for (int k = lo; k < hi; k++)
-        memcpy(w->u + (size_t)k * d, a->x + (size_t)a->perm[k] * d, d * sizeof(float));
-    ex->k->rmsnorm(w->u + lo * d, w->u + lo * d, a->L->norm.data, hi - lo, (int)d,
-                   a->hp->norm_eps);
+        ex->k->rmsnorm(w->u + (size_t)k * d, a->x + (size_t)a->perm[k] * d, a->L->norm.data, 1,
+                       (int)d, a->hp->norm_eps);
     mm2_rows(ex, i, w->xs, &a->in_x, w->z, &a->in_z, w->u, lo, hi);
 }
 
