@@ -69,9 +69,14 @@ static void stage_in(const layer_args *a, int i, int lo, int hi) {
     const size_t d = (size_t)a->hp->d_model;
     mdm_mamba_work *w = a->w;
     /* gather into scan order and normalise in one pass (RMSNorm is per token) */
-    for (int k = lo; k < hi; k++)
+    for (int k = lo; k < hi; k++) {
+        /* rows come in scan order, scattered over x: ask for a later row early */
+        if (k + 2 < hi)
+            for (size_t e = 0; e < d; e += 16)
+                __builtin_prefetch(a->x + (size_t)a->perm[k + 2] * d + e);
         ex->k->rmsnorm(w->u + (size_t)k * d, a->x + (size_t)a->perm[k] * d, a->L->norm.data, 1,
                        (int)d, a->hp->norm_eps);
+    }
     mm2_rows(ex, i, w->xs, &a->in_x, w->z, &a->in_z, w->u, lo, hi);
 }
 

@@ -226,21 +226,13 @@ MDM_AVX512 static void int8_span(float *y, const unsigned char *xq, const mdm_te
     }
 }
 
-/* The spans of one weight over activations already quantized into xq. */
-MDM_AVX512 static void int8_spans(float *y, const unsigned char *xq, const mdm_tensor *w,
-                                  const float *bias, int T, unsigned char *wq, float *sw) {
-    const int nb = (int)w->ne[0] / 32, groups = (T + 15) / 16;
-    /* Spans of token groups whose activations (about 512 KB) stay in L2
-     * while all the row tiles pass over them: past a few hundred tokens the
-     * weights are packed once per span instead of the activations streaming
-     * from memory once per row tile, so time stays linear in T. */
-    const size_t span_bytes = (size_t)512 * 1024, group_bytes = (size_t)nb * XG_BYTES;
-    const int span = group_bytes < span_bytes ? (int)(span_bytes / group_bytes) : 1;
-    for (int g0 = 0; g0 < groups; g0 += span)
-        int8_span(y, xq, w, bias, T, g0, g0 + span < groups ? g0 + span : groups, wq, sw);
-}
-
-/* y1 = x W1^T (+ bias) and, when w2, y2 = x W2^T: x quantized once for both. */
+/* y1 = x W1^T (+ bias) and, when w2, y2 = x W2^T: x quantized once for both.
+ * In spans of token groups whose activations (about 512 KB) stay in L2:
+ * a span is quantized, then every row tile of each weight passes over it.
+ * Past a few hundred tokens the weights are packed once per span instead
+ * of the activations streaming from memory once per row tile, and the
+ * quantized span is read back from L2, not memory, so time stays linear
+ * in T. */
 MDM_AVX512 static void matmul_int8(float *y1, const mdm_tensor *w1, const float *bias,
                                    float *y2, const mdm_tensor *w2, const float *x, int T,
                                    unsigned char *ws) {
@@ -248,10 +240,16 @@ MDM_AVX512 static void matmul_int8(float *y1, const mdm_tensor *w1, const float 
     unsigned char *xq = align64(ws);
     unsigned char *wq = align64(xq + (size_t)groups * nb * XG_BYTES);
     float *sw = (float *)align64(wq + (size_t)MO * K);
-    quantize_x(xq, x, T, K);
-    int8_spans(y1, xq, w1, bias, T, wq, sw);
-    if (w2)
-        int8_spans(y2, xq, w2, NULL, T, wq, sw);
+    const size_t span_bytes = (size_t)512 * 1024, group_bytes = (size_t)nb * XG_BYTES;
+    const int span = group_bytes < span_bytes ? (int)(span_bytes / group_bytes) : 1;
+    for (int g0 = 0; g0 < groups; g0 += span) {
+        const int g1 = g0 + span < groups ? g0 + span : groups;
+        const int t0 = g0 * 16, t1 = g1 * 16 < T ? g1 * 16 : T;
+        quantize_x(xq + (size_t)g0 * group_bytes, x + (size_t)t0 * K, t1 - t0, K);
+        int8_span(y1, xq, w1, bias, T, g0, g1, wq, sw);
+        if (w2)
+            int8_span(y2, xq, w2, NULL, T, g0, g1, wq, sw);
+    }
 }
 
 static int is_int8(const mdm_tensor *w) {
