@@ -85,6 +85,10 @@ expect bench_memory_help 0 build/mdm-bench-memory --help
 check bench_memory_help_text grep -q "^usage: mdm-bench-memory" "$tmp/out"
 expect bench_memory_unknown_argument 2 build/mdm-bench-memory --fast
 expect bench_memory_threads_missing 2 build/mdm-bench-memory "$model" --threads
+expect bench_step_help 0 build/mdm-bench-step --help
+check bench_step_help_text grep -q "^usage: mdm-bench-step" "$tmp/out"
+expect bench_step_rounds_zero 2 build/mdm-bench-step "$model" --rounds 0
+expect bench_step_no_model 3 build/mdm-bench-step "$tmp/no-such.gguf"
 
 # ---- runs ------------------------------------------------------------------
 expect info 0 "$mdm" info "$model"
