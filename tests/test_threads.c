@@ -1,15 +1,17 @@
 /* Threads do not change results: a whole denoiser forward (the fused
  * layer runs of src/mamba/block_par.c, the scan, the heads) and a VAE
  * decode have the same bits on 1, 2 and 3 threads for every kernel set
- * and weight type.  The golden model is small, so the contexts' threshold
- * below which ops stay on one thread is set to 0 to make every run split. */
+ * and weight type, and on 1 thread with its share taken through each layer
+ * stage in chunks of 16 tokens (the long-sequence path).  The golden model
+ * is small, so the contexts' threshold below which ops stay on one thread
+ * is set to 0 to make every run split. */
 #include "check.h"
 #include "context.h"
 #include "kernels/dispatch.h"
 #include "test_runtime_util.h"
 
-static void run(mdm_model *m, const char *set, int threads, float *v, float *s, uint8_t *px,
-                mdm_status *st) {
+static void run(mdm_model *m, const char *set, int threads, int chunk, float *v, float *s,
+                uint8_t *px, mdm_status *st) {
     mdm_ctx_params p = mdm_ctx_params_init();
     p.n_threads = threads;
     p.kernels = set;
@@ -18,6 +20,7 @@ static void run(mdm_model *m, const char *set, int threads, float *v, float *s, 
     if (*st != MDM_OK)
         return;
     c->ex.min_parallel_work = 0;
+    c->ex.stage_chunk = chunk;
     mdm_model_info in;
     mdm_model_get_info(m, &in);
     const size_t side = (size_t)(in.image_size / in.vae_factor);
@@ -57,25 +60,25 @@ static void test_threads_same_bits(void) {
         }
         mdm_model_info in;
         mdm_model_get_info(m, &in);
+        CHECKF(in.seq_len > 2 * 16, "%d tokens: chunks of 16 would not be used", in.seq_len);
         const size_t nv = 2 * 256, ns = 2 * (size_t)in.text_len * (in.vocab_size + 1);
         const size_t np = (size_t)in.image_size * in.image_size * in.image_channels;
         for (int k = 0; k < n_sets; k++) {
-            float *v[3], *s[3];
-            uint8_t *px[3];
-            mdm_status st[3];
-            for (int t = 0; t < 3; t++) {
+            float *v[4], *s[4];
+            uint8_t *px[4];
+            mdm_status st[4];
+            for (int t = 0; t < 4; t++) { /* 1, 2, 3 threads whole; 1 thread in chunks */
                 v[t] = calloc(nv, 4), s[t] = calloc(ns, 4), px[t] = calloc(np, 1);
-                run(m, ks[k]->name, t + 1, v[t], s[t], px[t], &st[t]);
+                run(m, ks[k]->name, t < 3 ? t + 1 : 1, t < 3 ? 0 : 16, v[t], s[t], px[t], &st[t]);
             }
             if (st[0] == MDM_ERR_UNSUPPORTED) { /* a set this CPU or build lacks */
-                for (int t = 0; t < 3; t++)
+                for (int t = 0; t < 4; t++)
                     free(v[t]), free(s[t]), free(px[t]);
                 continue;
             }
-            for (int t = 0; t < 3; t++)
-                CHECKF(st[t] == MDM_OK, "%s %d threads: %s", ks[k]->name, t + 1,
-                       mdm_strerror(st[t]));
-            for (int t = 1; t < 3; t++) {
+            for (int t = 0; t < 4; t++)
+                CHECKF(st[t] == MDM_OK, "%s run %d: %s", ks[k]->name, t + 1, mdm_strerror(st[t]));
+            for (int t = 1; t < 4; t++) {
                 CHECKF(memcmp(v[0], v[t], nv * 4) == 0, "%s type %d: velocity, %d threads",
                        ks[k]->name, types[ty], t + 1);
                 CHECKF(memcmp(s[0], s[t], ns * 4) == 0, "%s type %d: log-scores, %d threads",
@@ -84,7 +87,7 @@ static void test_threads_same_bits(void) {
                        types[ty], t + 1);
                 compared++;
             }
-            for (int t = 0; t < 3; t++)
+            for (int t = 0; t < 4; t++)
                 free(v[t]), free(s[t]), free(px[t]);
         }
         mdm_model_free(m);

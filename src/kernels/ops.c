@@ -37,6 +37,7 @@ void mdm_exec_carve(mdm_arena *a, const mdm_model *m, const mdm_kernels *k, int 
                                 : mdm_kernels_ws_bytes(T, K, ck, co, N);
     ex->ws = mdm_arena_persist(a, ex->ws_stride * (size_t)n_threads);
     ex->min_parallel_work = MDM_MIN_PARALLEL_WORK;
+    ex->stage_chunk = MDM_STAGE_CHUNK;
 }
 
 /* ---- splitting ----------------------------------------------------------- */

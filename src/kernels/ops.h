@@ -21,11 +21,18 @@ typedef struct mdm_exec {
     unsigned char *ws;    /* n_threads workspaces of ws_stride bytes */
     size_t ws_stride;
     double min_parallel_work; /* smaller calls run on the caller alone */
+    int stage_chunk;      /* tokens of a long share per pass through a layer stage
+                           * (src/mamba/block_par.c; a multiple of 16; 0: whole) */
 } mdm_exec;
 
 /* Multiply-adds (or element operations) below which waking a worker, some
  * microseconds, costs more than it saves. */
 #define MDM_MIN_PARALLEL_WORK 1e6
+
+/* A share of more than 2 chunks goes through a stage of the Mamba layer a
+ * chunk at a time, its activations (about 12 KB a token) through every op
+ * of the stage while they are still in cache. */
+#define MDM_STAGE_CHUNK 256
 
 /* The largest shapes the kernels will see for model m. */
 void mdm_exec_need(const mdm_model *m, int *T, int *K, int *conv_k, int *conv_co, int *N);

@@ -123,17 +123,23 @@ static int token_bound(int S, int i, int n) {
     return i >= n || b > S ? S : (int)b;
 }
 
+/* A share of more than two chunks (ops.h: MDM_STAGE_CHUNK) goes through
+ * the stage a chunk at a time; chunks start at multiples of 16 tokens, as
+ * the shares do, so every kernel computes each token as it would whole. */
 static void layer_task(void *v, int i, int n) {
     const layer_args *a = v;
     const int lo = token_bound(a->hp->seq_len, i, n), hi = token_bound(a->hp->seq_len, i + 1, n);
-    if (hi <= lo)
-        return;
-    if (a->stage == 1)
-        stage_in(a, i, lo, hi);
-    else if (a->stage == 2)
-        stage_proj(a, i, lo, hi);
-    else
-        stage_out(a, i, lo, hi);
+    const int chunk = a->w->ex->stage_chunk / 16 * 16;
+    const int step = chunk > 0 && hi - lo > 2 * chunk ? chunk : hi - lo;
+    for (int c0 = lo; c0 < hi; c0 += step) {
+        const int c1 = hi - c0 > step ? c0 + step : hi;
+        if (a->stage == 1)
+            stage_in(a, i, c0, c1);
+        else if (a->stage == 2)
+            stage_proj(a, i, c0, c1);
+        else
+            stage_out(a, i, c0, c1);
+    }
 }
 
 void mdm_mamba_block_exec(const mdm_hparams *hp, const mdm_layer *L, const float *A,
