@@ -11,6 +11,7 @@
  * median CPU milliseconds, then the ratios against the targets. */
 #include "bench.h"
 #include "mdm_rt.h"
+#include "tools/exit_status.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,26 +109,28 @@ int main(int argc, char **argv) {
             long n = strtol(argv[++i], &end, 10);
             if (*end || n < 1 || n > 1000) {
                 fprintf(stderr, "mdm-bench-step: --rounds %s: need 1..1000\n", argv[i]);
-                return 2;
+                return TOOL_EXIT_USAGE;
             }
             rounds = (int)n;
         } else if (argv[i][0] != '-' && !path) {
             path = argv[i];
         } else {
             fprintf(stderr, "mdm-bench-step: unexpected '%s'\n%s", argv[i], usage);
-            return 2;
+            return TOOL_EXIT_USAGE;
         }
     }
     if (!path) {
         fputs(usage, stderr);
-        return 2;
+        return TOOL_EXIT_USAGE;
     }
     char err[512];
     mdm_model *m = NULL, *ml = NULL;
-    if (mdm_model_open_file(path, NULL, &m, err, sizeof err) != MDM_OK ||
-        (long_path && mdm_model_open_file(long_path, NULL, &ml, err, sizeof err) != MDM_OK)) {
+    mdm_status st = mdm_model_open_file(path, NULL, &m, err, sizeof err);
+    if (st == MDM_OK && long_path)
+        st = mdm_model_open_file(long_path, NULL, &ml, err, sizeof err);
+    if (st != MDM_OK) {
         fprintf(stderr, "mdm-bench-step: %s\n", err);
-        return 3;
+        return tool_exit_status(st);
     }
     conf cs[N_CONF];
     int have[N_CONF];
@@ -137,12 +140,12 @@ int main(int argc, char **argv) {
         have[k] = mk && open_conf(&cs[k], mk, k, rounds);
         if (have[k] && step(&cs[k], -1) != MDM_OK) { /* the warm-up run */
             fprintf(stderr, "mdm-bench-step: a step on %s failed\n", conf_name[k]);
-            return 4;
+            return TOOL_EXIT_INTERNAL;
         }
     }
     if (!have[C_1T]) {
         fprintf(stderr, "mdm-bench-step: no avx512 context here (this CPU or build lacks it)\n");
-        return 4;
+        return TOOL_EXIT_INTERNAL;
     }
     double dot1 = 0, dot2 = 0;
     for (int r = 0; r < rounds; r++) {
@@ -154,7 +157,7 @@ int main(int argc, char **argv) {
         for (int k = 0; k < N_CONF; k++)
             if (have[k] && step(&cs[k], r) != MDM_OK) {
                 fprintf(stderr, "mdm-bench-step: a step on %s failed\n", conf_name[k]);
-                return 4;
+                return TOOL_EXIT_INTERNAL;
             }
     }
     mdm_model_info in;
