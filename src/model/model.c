@@ -130,8 +130,11 @@ static mdm_status take_params(const mdm_model_params *p, mdm_model_params *out, 
     return st;
 }
 
-mdm_status mdm_model_open_memory(const void *data, size_t size, const mdm_model_params *caller,
-                                 mdm_model **out, char *err, size_t err_len) {
+/* Both opens: the caller's params, then the file at path (is_file) or
+ * data/size. */
+static mdm_status open_any(int is_file, const char *path, const void *data, size_t size,
+                           const mdm_model_params *caller, mdm_model **out, char *err,
+                           size_t err_len) {
     char msg[512] = "";
     mdm_model_params p;
     mdm_status st = take_params(caller, &p, msg, sizeof msg);
@@ -140,22 +143,19 @@ mdm_status mdm_model_open_memory(const void *data, size_t size, const mdm_model_
             *out = NULL;
         return report(st, NULL, out, msg, sizeof msg, err, err_len);
     }
-    st = open_memory(data, size, &p, out, msg, sizeof msg);
+    st = is_file ? open_file(path, &p, out, msg, sizeof msg)
+                 : open_memory(data, size, &p, out, msg, sizeof msg);
     return report(st, &p, out, msg, sizeof msg, err, err_len);
+}
+
+mdm_status mdm_model_open_memory(const void *data, size_t size, const mdm_model_params *caller,
+                                 mdm_model **out, char *err, size_t err_len) {
+    return open_any(0, NULL, data, size, caller, out, err, err_len);
 }
 
 mdm_status mdm_model_open_file(const char *path, const mdm_model_params *caller, mdm_model **out,
                                char *err, size_t err_len) {
-    char msg[512] = "";
-    mdm_model_params p;
-    mdm_status st = take_params(caller, &p, msg, sizeof msg);
-    if (st != MDM_OK) {
-        if (out)
-            *out = NULL;
-        return report(st, NULL, out, msg, sizeof msg, err, err_len);
-    }
-    st = open_file(path, &p, out, msg, sizeof msg);
-    return report(st, &p, out, msg, sizeof msg, err, err_len);
+    return open_any(1, path, NULL, 0, caller, out, err, err_len);
 }
 
 void mdm_model_free(mdm_model *m) {

@@ -38,6 +38,18 @@ static void go1(args *a, size_t n) {
     go(a, 1, &n, &l);
 }
 
+/* The arguments both matmul kernels end with (weight, bias, shape, act),
+ * then the launch: 16x16 items, each 4x4 outputs, so the grid covers O and
+ * T in 64s. */
+static void put_weight_and_go(args *a, const ocl_weight *w, ocl_bytes bias, int T, int act) {
+    put_mem(a, w->mem), put_u64(a, w->off), put_u64(a, w->row_bytes), put_int(a, w->type);
+    put_mem(a, bias.mem ? bias.mem : w->mem), put_u64(a, bias.off), put_int(a, bias.mem != 0);
+    put_int(a, w->K), put_int(a, w->O), put_int(a, T), put_int(a, act);
+    const size_t g[2] = {((size_t)w->O + 63) / 64 * 16, ((size_t)T + 63) / 64 * 16},
+                 l[2] = {16, 16};
+    go(a, 2, g, l);
+}
+
 void ocl_quant_act(mdm_ocl *o, cl_mem q, cl_mem d, ocl_f32 x, int T, int K) {
     args a = begin(o, OCL_QUANT_ACT);
     put_f32(&a, x), put_mem(&a, q), put_mem(&a, d), put_int(&a, T), put_int(&a, K);
@@ -48,12 +60,7 @@ void ocl_matmul_i8(mdm_ocl *o, ocl_f32 y, cl_mem q, cl_mem d, const ocl_weight *
                    ocl_bytes bias, int T, int act) {
     args a = begin(o, OCL_MATMUL_I8);
     put_f32(&a, y), put_mem(&a, q), put_mem(&a, d);
-    put_mem(&a, w->mem), put_u64(&a, w->off), put_u64(&a, w->row_bytes), put_int(&a, w->type);
-    put_mem(&a, bias.mem ? bias.mem : w->mem), put_u64(&a, bias.off), put_int(&a, bias.mem != 0);
-    put_int(&a, w->K), put_int(&a, w->O), put_int(&a, T), put_int(&a, act);
-    const size_t g[2] = {((size_t)w->O + 63) / 64 * 16, ((size_t)T + 63) / 64 * 16},
-                 l[2] = {16, 16};
-    go(&a, 2, g, l);
+    put_weight_and_go(&a, w, bias, T, act);
 }
 
 /* Whether w's matmul takes the int8 path on T tokens. */
@@ -84,13 +91,7 @@ void ocl_matmul(mdm_ocl *o, ocl_f32 y, ocl_f32 x, const ocl_weight *w, ocl_bytes
     }
     args a = begin(o, OCL_MATMUL);
     put_f32(&a, y), put_f32(&a, x);
-    put_mem(&a, w->mem), put_u64(&a, w->off), put_u64(&a, w->row_bytes), put_int(&a, w->type);
-    put_mem(&a, bias.mem ? bias.mem : w->mem), put_u64(&a, bias.off), put_int(&a, bias.mem != 0);
-    put_int(&a, w->K), put_int(&a, w->O), put_int(&a, T), put_int(&a, act);
-    /* 16x16 items, each 4x4 outputs: the grid covers O and T in 64s. */
-    const size_t g[2] = {((size_t)w->O + 63) / 64 * 16, ((size_t)T + 63) / 64 * 16},
-                 l[2] = {16, 16};
-    go(&a, 2, g, l);
+    put_weight_and_go(&a, w, bias, T, act);
 }
 
 void ocl_rmsnorm(mdm_ocl *o, ocl_f32 y, ocl_f32 x, ocl_bytes w, int T, int d, float eps) {
