@@ -4,30 +4,22 @@
 #include "kernels/x86/x86.h"
 
 #if defined(__x86_64__)
-/* log(1 + u) for u in [0, 1]: log of w = 1 + u by exponent and mantissa
- * (getexp/getmant), then corrected by u / (w - 1) for the rounding of w. */
+/* log(1 + u) for u in [0, 1] as u P(u): P fitted to log1p(u) / u for
+ * relative error (3e-8 fitted, 2.4e-7 evaluated in float), so a tiny u
+ * keeps its relative precision.  No divide and no exponent split: the
+ * getexp/getmant and two divides of the log it replaces made softplus
+ * a third of the time of the whole scan. */
 MDM_AVX512_INLINE __m512 log1p_unit(__m512 u) {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    __m512 w = _mm512_add_ps(one, u);
-    __m512 e = _mm512_getexp_ps(w);                                          /* floor(log2 w) */
-    __m512 m = _mm512_getmant_ps(w, _MM_MANT_NORM_1_2, _MM_MANT_SIGN_src);   /* [1, 2) */
-    /* fold m into [sqrt(1/2), sqrt(2)) */
-    __mmask16 big = _mm512_cmp_ps_mask(m, _mm512_set1_ps(1.41421356f), _CMP_GT_OQ);
-    m = _mm512_mask_mul_ps(m, big, m, _mm512_set1_ps(0.5f));
-    e = _mm512_mask_add_ps(e, big, e, one);
-    /* log(m) = 2 atanh(s), s = (m - 1) / (m + 1), |s| < 0.172 */
-    __m512 s = _mm512_div_ps(_mm512_sub_ps(m, one), _mm512_add_ps(m, one));
-    __m512 s2 = _mm512_mul_ps(s, s);
-    __m512 p = _mm512_set1_ps(2.0f / 9.0f);
-    p = _mm512_fmadd_ps(p, s2, _mm512_set1_ps(2.0f / 7.0f));
-    p = _mm512_fmadd_ps(p, s2, _mm512_set1_ps(2.0f / 5.0f));
-    p = _mm512_fmadd_ps(p, s2, _mm512_set1_ps(2.0f / 3.0f));
-    p = _mm512_fmadd_ps(p, s2, _mm512_set1_ps(2.0f));
-    __m512 lg = _mm512_fmadd_ps(e, _mm512_set1_ps(0.693147181f), _mm512_mul_ps(p, s));
-    /* w - 1 differs from u by w's rounding: scale by u / (w - 1) (1 when u = 0) */
-    __m512 wm1 = _mm512_sub_ps(w, one);
-    __mmask16 nz = _mm512_cmp_ps_mask(wm1, _mm512_setzero_ps(), _CMP_NEQ_OQ);
-    return _mm512_mask_mul_ps(u, nz, lg, _mm512_div_ps(u, _mm512_mask_blend_ps(nz, one, wm1)));
+    __m512 p = _mm512_set1_ps(0.00523251947f);
+    p = _mm512_fmadd_ps(p, u, _mm512_set1_ps(-0.0295042116f));
+    p = _mm512_fmadd_ps(p, u, _mm512_set1_ps(0.0782236531f));
+    p = _mm512_fmadd_ps(p, u, _mm512_set1_ps(-0.136629865f));
+    p = _mm512_fmadd_ps(p, u, _mm512_set1_ps(0.191058457f));
+    p = _mm512_fmadd_ps(p, u, _mm512_set1_ps(-0.248429269f));
+    p = _mm512_fmadd_ps(p, u, _mm512_set1_ps(0.333190858f));
+    p = _mm512_fmadd_ps(p, u, _mm512_set1_ps(-0.499994934f));
+    p = _mm512_fmadd_ps(p, u, _mm512_set1_ps(0.99999994f));
+    return _mm512_mul_ps(p, u);
 }
 
 /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|); x itself above 20, as torch. */

@@ -6,18 +6,19 @@
 #include <string.h>
 
 #if defined(__x86_64__)
-/* log(1 + u) for u in [0, 1] as 2 atanh(s), s = u / (2 + u) <= 1/3: one
- * division and a polynomial in s^2 (minimax, within float rounding),
- * with no rounding of 1 + u to correct for. */
+/* log(1 + u) for u in [0, 1] as u P(u), the polynomial of the AVX-512
+ * set's softplus (x86/act.c): no division. */
 MDM_AVX2_INLINE __m256 log1p_unit8(__m256 u) {
-    const __m256 s = _mm256_div_ps(u, _mm256_add_ps(_mm256_set1_ps(2.0f), u));
-    const __m256 z = _mm256_mul_ps(s, s);
-    __m256 p = _mm256_set1_ps(1.400555223e-1f);
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.400098652e-1f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.001075894e-1f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(3.333320916e-1f));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.0f));
-    return _mm256_mul_ps(_mm256_add_ps(s, s), p);
+    __m256 p = _mm256_set1_ps(0.00523251947f);
+    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(-0.0295042116f));
+    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(0.0782236531f));
+    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(-0.136629865f));
+    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(0.191058457f));
+    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(-0.248429269f));
+    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(0.333190858f));
+    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(-0.499994934f));
+    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(0.99999994f));
+    return _mm256_mul_ps(p, u);
 }
 
 /* log(1 + e^x) = max(x, 0) + log1p(e^-|x|); x itself above 20, as torch. */

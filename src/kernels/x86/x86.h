@@ -58,11 +58,15 @@ MDM_AVX512_INLINE __m512 mdm_exp512(__m512 x) {
     return _mm512_scalef_ps(p, n); /* p * 2^n, exact, with gradual underflow */
 }
 
-/* x * sigmoid(x) for 16 lanes, as mdm_silu_avx512 (shared by the fused passes). */
+/* x * sigmoid(x) = x / (1 + e^-x) for 16 lanes, as mdm_silu_avx512 (shared
+ * by the fused passes).  e^-x is +inf past -x = 88, as expf overflows, so a
+ * huge negative x gives -0 and not x / (1 + e^88). */
 MDM_AVX512_INLINE __m512 mdm_silu512(__m512 x) {
-    const __m512 one = _mm512_set1_ps(1.0f);
-    __m512 e = mdm_exp512(_mm512_min_ps(_mm512_sub_ps(_mm512_setzero_ps(), x),
-                                        _mm512_set1_ps(88.0f)));
+    const __m512 one = _mm512_set1_ps(1.0f), top = _mm512_set1_ps(88.0f);
+    const __m512 nx = _mm512_sub_ps(_mm512_setzero_ps(), x);
+    __m512 e = mdm_exp512(_mm512_min_ps(nx, top));
+    e = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(nx, top, _CMP_GT_OQ), e,
+                             _mm512_castsi512_ps(_mm512_set1_epi32(0x7f800000)));
     return _mm512_div_ps(x, _mm512_add_ps(one, e));
 }
 #endif

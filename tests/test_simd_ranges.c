@@ -1,6 +1,7 @@
 /* The AVX2 sets' vector exp (mdm_exp2_256: a rounded exponent added as an
- * integer, so its callers clamp) over the whole range its callers reach,
- * against the scalar set with test_simd's tolerances:
+ * integer, so its callers clamp) and the AVX-512 set's activations (exp,
+ * and softplus's polynomial log1p) over the whole range their callers
+ * reach, against the scalar set with test_simd's tolerances:
  *  - SiLU and softplus on a dense sweep of [-200, 200] and the points where
  *    the clamps and torch's threshold act, up to +-FLT_MAX (2e-6 relative
  *    or 1e-7 absolute per element); the same bits wherever a share starts;
@@ -14,14 +15,15 @@
 #include <math.h>
 #include <string.h>
 
-static const mdm_kernels *sets[2];
+static const mdm_kernels *sets[3];
 static int n_sets;
 
 static void find_sets(void) {
     const mdm_kernels *ks[8];
     const int n = mdm_kernels_available(ks, 8);
     for (int i = 0; i < n; i++)
-        if (strcmp(ks[i]->name, "avx2") == 0 || strcmp(ks[i]->name, "avx2-vnni") == 0)
+        if (strcmp(ks[i]->name, "avx2") == 0 || strcmp(ks[i]->name, "avx2-vnni") == 0 ||
+            strcmp(ks[i]->name, "avx512") == 0)
             sets[n_sets++] = ks[i];
 }
 
