@@ -312,6 +312,28 @@ static void fused_ops(void) {
                        mdm_type_name(types[i]), T);
                 free(d1), free(d2), free(x), free(y1), free(y2), free(r1), free(r2), free(ws);
             }
+    /* dt_proj with its softplus: a ragged panel (40 = 32 + 8 rows), outputs
+     * both sides of softplus's threshold of 20, with and without a bias */
+    for (int s = 0; s < n_sets; s++)
+        for (int i = 0; i < 3 && sets[s]->matmul_softplus; i++)
+            for (int T = 1; T <= 40; T += 13) {
+                const mdm_kernels *k = sets[s];
+                const int K = 32, o = 40;
+                mdm_tensor w;
+                void *d = make_weight(&r, types[i], K, o, &w);
+                float *x = malloc((size_t)T * K * 4), *b = malloc(o * 4u);
+                float *y = malloc((size_t)T * o * 4), *ref = malloc((size_t)T * o * 4);
+                void *ws = malloc(mdm_kernels_ws_bytes(T, K, 0, 0, 0));
+                fill(&r, x, (size_t)T * K, 6.0f), fill(&r, b, o, 8.0f);
+                const float *bias = T == 14 ? NULL : b;
+                k->matmul(ref, x, &w, bias, T, ws);
+                k->softplus(ref, (size_t)T * o);
+                k->matmul_softplus(y, x, &w, bias, T, ws);
+                CHECKF(memcmp(y, ref, (size_t)T * o * 4) == 0,
+                       "%s matmul_softplus %s T=%d differs from matmul, softplus", k->name,
+                       mdm_type_name(types[i]), T);
+                free(d), free(x), free(b), free(y), free(ref), free(ws);
+            }
 }
 
 

@@ -49,6 +49,10 @@ typedef struct {
      * two matmul calls, the same bits. */
     void (*matmul2)(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
                     const float *x, int T, void *ws);
+    /* Optional: y = softplus(x W^T + bias), dt_proj with its activation;
+     * NULL: matmul then softplus, the same bits. */
+    void (*matmul_softplus)(float *y, const float *x, const mdm_tensor *w, const float *bias,
+                            int T, void *ws);
 } mdm_kernels;
 
 /* Bytes of workspace one thread needs for matmuls of up to T tokens by K

@@ -94,8 +94,14 @@ static void stage_proj(const layer_args *a, int i, int lo, int hi) {
         ex->k->silu(w->xc + lo * di, (size_t)(hi - lo) * di);
     }
     mm2_rows(ex, i, w->dt_in, &a->dt_rows, w->bc, &a->bc_rows, w->xc, lo, hi);
-    mm_rows(ex, i, w->delta, w->dt_in, &a->L->dt_proj_w, a->L->dt_proj_b.data, lo, hi);
-    ex->k->softplus(w->delta + lo * di, (size_t)(hi - lo) * di);
+    if (ex->k->matmul_softplus) {
+        ex->k->matmul_softplus(w->delta + lo * di, w->dt_in + (size_t)lo * hp->dt_rank,
+                               &a->L->dt_proj_w, a->L->dt_proj_b.data, hi - lo,
+                               mdm_exec_ws(ex, i));
+    } else {
+        mm_rows(ex, i, w->delta, w->dt_in, &a->L->dt_proj_w, a->L->dt_proj_b.data, lo, hi);
+        ex->k->softplus(w->delta + lo * di, (size_t)(hi - lo) * di);
+    }
 }
 
 static void stage_out(const layer_args *a, int i, int lo, int hi) {

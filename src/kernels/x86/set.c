@@ -18,5 +18,6 @@ const mdm_kernels mdm_kernels_avx512 = {
     .conv1d_silu = mdm_conv1d_silu_avx512,
     .silu_mul = mdm_silu_mul_avx512,
     .matmul2 = mdm_matmul2_avx512,
+    .matmul_softplus = mdm_matmul_softplus_avx512,
 };
 #endif
