@@ -91,6 +91,33 @@ MDM_AVX512 NOINLINE static void tokens_any(float *y, const float *x, const float
     scan_tokens(y, x, delta, at, B, C, ld_bc, D, t0, t1, di, N, c, m, hs);
 }
 
+/* r[i][j] <- r[j][i]: in-lane unpacks and shuffles, then 128-bit lanes. */
+MDM_AVX512_INLINE void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 8; i++) {
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
+        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
+        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
+        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
+    }
+    for (int i = 0; i < 4; i++) {
+        t[i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
+        t[4 + i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xdd);
+        t[8 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
+        t[12 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xdd);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
+        r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xdd);
+        r[4 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0x88);
+        r[12 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0xdd);
+    }
+}
+
 /* Tokens [t0, t1) of channels c..c+15 (mask m) from the states hs
  * ([n][16], 64-byte aligned; zeroed here for t0 = 0), which it updates. */
 MDM_AVX512 static void block16(float *y, const float *x, const float *delta, const float *A,
@@ -98,9 +125,18 @@ MDM_AVX512 static void block16(float *y, const float *x, const float *delta, con
                                int t1, int di, int N, int c, __mmask16 m, float *hs) {
     float at[MAX_N * 16] __attribute__((aligned(64)));
     const float log2e = 1.44269504f;
-    for (int n = 0; n < N; n++)
+    if (N == 16 && m == 0xffff) { /* A's 16 x 16 block, transposed in registers */
+        __m512 r[16];
         for (int j = 0; j < 16; j++)
-            at[n * 16 + j] = (m >> j) & 1 ? A[(size_t)(c + j) * N + n] * log2e : 0.0f;
+            r[j] = _mm512_loadu_ps(A + (size_t)(c + j) * 16);
+        transpose16(r);
+        for (int n = 0; n < 16; n++)
+            _mm512_store_ps(at + n * 16, _mm512_mul_ps(r[n], _mm512_set1_ps(log2e)));
+    } else {
+        for (int n = 0; n < N; n++)
+            for (int j = 0; j < 16; j++)
+                at[n * 16 + j] = (m >> j) & 1 ? A[(size_t)(c + j) * N + n] * log2e : 0.0f;
+    }
     if (t0 == 0)
         memset(hs, 0, (size_t)N * 16 * sizeof(float));
     if (N == 16)
