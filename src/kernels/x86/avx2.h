@@ -19,11 +19,13 @@ void mdm_matmul_avx2_int8(float *y, const float *x, const mdm_tensor *w, const f
                           void *ws);
 void mdm_matmul_avx2_vnni(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
                           void *ws);
-/* Weight rows [o0, o0 + mo) of a Q8_0/Q4_0 tensor as bytes [row][block][32]
- * and f32 scales [row][block]: unsigned (Q8_0 + 128; Q4_0's raw nibbles)
- * when u8, else Q8_0's own bytes.  Also the AVX-512 set's packing. */
+/* Weight rows [o0, o0 + mo) of a Q8_0/Q4_0 tensor as 32 bytes and one f32
+ * scale per (row, block): unsigned (Q8_0 + 128; Q4_0's raw nibbles) when
+ * u8, else Q8_0's own bytes.  bstride 0: [row][block] (the AVX2 tiles);
+ * else block-major, (row r, block b) at b * bstride + r, so a tile reaches
+ * all its rows of a block from one pointer (the AVX-512 set). */
 void mdm_pack_rows_int8_avx2(unsigned char *wq, float *sw, const mdm_tensor *w, int o0, int mo,
-                             int nb, int u8);
+                             int nb, int u8, int bstride);
 void mdm_softplus_avx2(float *x, size_t n);
 void mdm_rmsnorm_avx2(float *y, const float *x, const float *w, int T, int d, float eps);
 void mdm_conv1d_avx2(float *y, const float *x, const float *w, const float *b, int T, int di,

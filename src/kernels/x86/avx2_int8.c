@@ -81,14 +81,15 @@ MDM_AVX2 static void quantize_x8(unsigned char *xq, const float *x, int T, int K
 /* Rows [o0, o0 + mo) as bytes [row][block][32] and f32 scales [row][block]:
  * unsigned (Q8_0 + 128; Q4_0's raw nibbles) when u8, else Q8_0's own. */
 MDM_AVX2 void mdm_pack_rows_int8_avx2(unsigned char *wq, float *sw, const mdm_tensor *w, int o0,
-                                      int mo, int nb, int u8) {
+                                      int mo, int nb, int u8, int bstride) {
     const size_t rb = mdm_type_row_bytes(w->type, (size_t)nb * 32);
     const __m256i flip = _mm256_set1_epi8(u8 ? (char)0x80 : 0);
     const __m128i lo4 = _mm_set1_epi8(0x0f);
     for (int r = 0; r < mo; r++) {
         const unsigned char *row = (const unsigned char *)w->data + (size_t)(o0 + r) * rb;
         for (int b = 0; b < nb; b++) {
-            unsigned char *dst = wq + ((size_t)r * nb + b) * 32;
+            const size_t at = bstride ? (size_t)b * bstride + r : (size_t)r * nb + b;
+            unsigned char *dst = wq + at * 32;
             uint16_t dh;
             if (w->type == MDM_TYPE_Q8_0) {
                 const mdm_block_q8_0 *blk = (const mdm_block_q8_0 *)row + b;
@@ -102,7 +103,7 @@ MDM_AVX2 void mdm_pack_rows_int8_avx2(unsigned char *wq, float *sw, const mdm_te
                 _mm_storeu_si128((__m128i *)dst, _mm_and_si128(q, lo4));
                 _mm_storeu_si128((__m128i *)(dst + 16), _mm_and_si128(_mm_srli_epi16(q, 4), lo4));
             }
-            sw[(size_t)r * nb + b] = _cvtsh_ss(dh);
+            sw[at] = _cvtsh_ss(dh);
         }
     }
 }

@@ -156,7 +156,7 @@ static I8_TARGET void I8_FN(span)(float *y, const unsigned char *xq, const mdm_t
     const int q8 = w->type == MDM_TYPE_Q8_0;
     for (int o = 0; o < out; o += MO) {
         const int mo = out - o < MO ? out - o : MO;
-        mdm_pack_rows_int8_avx2(wq, sw, w, o, mo, nb, I8_VNNI || !q8 ? 1 : 0);
+        mdm_pack_rows_int8_avx2(wq, sw, w, o, mo, nb, I8_VNNI || !q8 ? 1 : 0, 0);
         if (q8)
             I8_FN(groups)(y, xq, T, out, o, mo, nb, g0, g1, wq, sw, 1, bias);
         else

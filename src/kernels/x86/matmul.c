@@ -17,7 +17,7 @@
 
 #if defined(__x86_64__)
 #define NR 32     /* output rows per F32 panel */
-#define MO 8      /* output rows per integer tile */
+#define MO 16     /* output rows per integer tile: a token's 16 results fill one cache line */
 #define XG_BYTES 640 /* one block of 16 tokens: 8 x 64 bytes, 16 scales, 16 sums */
 
 /* 4 bytes of a packed weight row, read as one int32 (any alias). */
@@ -115,38 +115,15 @@ MDM_AVX512 static void quantize_x(unsigned char *xq, const float *x, int T, int 
 
 /* ---- int8: the tile ---------------------------------------------------------- */
 
-/* y[t][0..7] = a[0..7][t] + bias, t < n_tok: the 8 x 16 tile transposed
- * in registers (24 shuffles) into one 8-float store per token, where a
- * scalar store per element cost a tenth of the tile's time. */
-MDM_AVX512_INLINE void store_8x16(float *y, int ldy, int n_tok, const __m512 *a,
-                                  const float *bias) {
-    __m512 u[8], v[8];
-    for (int p = 0; p < 4; p++) { /* rows 2p, 2p+1 interleaved */
-        u[2 * p] = _mm512_unpacklo_ps(a[2 * p], a[2 * p + 1]);
-        u[2 * p + 1] = _mm512_unpackhi_ps(a[2 * p], a[2 * p + 1]);
-    }
-    for (int h = 0; h < 2; h++) { /* rows 4h..4h+3 of tokens 4l + k in v[4h + k], lane l */
-        const __m512d u0 = _mm512_castps_pd(u[4 * h]), u1 = _mm512_castps_pd(u[4 * h + 1]);
-        const __m512d u2 = _mm512_castps_pd(u[4 * h + 2]), u3 = _mm512_castps_pd(u[4 * h + 3]);
-        v[4 * h] = _mm512_castpd_ps(_mm512_unpacklo_pd(u0, u2));
-        v[4 * h + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(u0, u2));
-        v[4 * h + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(u1, u3));
-        v[4 * h + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(u1, u3));
-    }
-    const __m512i lo = _mm512_set_epi32(23, 22, 21, 20, 7, 6, 5, 4, 19, 18, 17, 16, 3, 2, 1, 0);
-    const __m512i hi = _mm512_set_epi32(31, 30, 29, 28, 15, 14, 13, 12, 27, 26, 25, 24, 11, 10,
-                                        9, 8);
-    const __m256 b8 = bias ? _mm256_loadu_ps(bias) : _mm256_setzero_ps();
-    const __m512 bb = _mm512_insertf32x8(_mm512_castps256_ps512(b8), b8, 1);
-    for (int k = 0; k < 4; k++) { /* tokens k, 4 + k, 8 + k, 12 + k */
-        const __m512 p0 = _mm512_add_ps(_mm512_permutex2var_ps(v[k], lo, v[4 + k]), bb);
-        const __m512 p1 = _mm512_add_ps(_mm512_permutex2var_ps(v[k], hi, v[4 + k]), bb);
-        const __m256 t[4] = {_mm512_castps512_ps256(p0), _mm512_extractf32x8_ps(p0, 1),
-                             _mm512_castps512_ps256(p1), _mm512_extractf32x8_ps(p1, 1)};
-        for (int q = 0; q < 4; q++)
-            if (4 * q + k < n_tok)
-                _mm256_storeu_ps(y + (size_t)(4 * q + k) * ldy, t[q]);
-    }
+/* y[t][0..15] = a[0..15][t] + bias, t < n_tok: the 16 x 16 tile transposed
+ * in registers into one full-line store per token (8-row tiles wrote each
+ * line of y in two halves, one tile pass apart: it was read for ownership
+ * twice). */
+MDM_AVX512_INLINE void store_16x16(float *y, int ldy, int n_tok, __m512 *a, const float *bias) {
+    mdm_transpose16_ps(a);
+    const __m512 bb = bias ? _mm512_loadu_ps(bias) : _mm512_setzero_ps();
+    for (int t = 0; t < n_tok; t++)
+        _mm512_storeu_ps(y + (size_t)t * ldy, _mm512_add_ps(a[t], bb));
 }
 
 /* 16 tokens (one group) x mo output rows: y[t][o0 + r]. */
@@ -154,7 +131,7 @@ MDM_AVX512_INLINE void int8_tile(int mo, float *y, int ldy, int n_tok, const uns
                                  const unsigned char *wq, const float *sw, int nb, int shift,
                                  const float *bias) {
     __m512 acc[MO];
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int r = 0; r < mo; r++)
         acc[r] = _mm512_setzero_ps();
     for (int b = 0; b < nb; b++, xg += XG_BYTES) {
@@ -166,23 +143,26 @@ MDM_AVX512_INLINE void int8_tile(int mo, float *y, int ldy, int n_tok, const uns
         const __m512i sums = _mm512_load_si512((const void *)(xg + 576));
         const __m512i off = _mm512_sll_epi32(sums, _mm_cvtsi32_si128(shift));
         const __m512i init = _mm512_sub_epi32(_mm512_setzero_si512(), off);
-#pragma GCC unroll 8
+#pragma GCC unroll 16
         for (int r = 0; r < mo; r++) {
-            const i32_load *wb = (const i32_load *)(wq + ((size_t)r * nb + b) * 32);
-            __m512i s = init;
-#pragma GCC unroll 8
-            for (int k4 = 0; k4 < 8; k4++) /* 4 weight bytes broadcast from memory */
+            const i32_load *wb = (const i32_load *)(wq + ((size_t)b * MO + r) * 32);
+            __m512i s = init, s1 = _mm512_setzero_si512();
+#pragma GCC unroll 4
+            for (int k4 = 0; k4 < 4; k4++) { /* 4 weight bytes broadcast from memory */
                 s = _mm512_dpbusd_epi32(s, _mm512_set1_epi32(wb[k4]), xv[k4]);
-            const __m512 scale = _mm512_mul_ps(sx, _mm512_set1_ps(sw[(size_t)r * nb + b]));
+                s1 = _mm512_dpbusd_epi32(s1, _mm512_set1_epi32(wb[k4 + 4]), xv[k4 + 4]);
+            }
+            s = _mm512_add_epi32(s, s1);
+            const __m512 scale = _mm512_mul_ps(sx, _mm512_set1_ps(sw[(size_t)b * MO + r]));
             acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(s), scale, acc[r]);
         }
     }
     if (mo == MO) {
-        store_8x16(y, ldy, n_tok, acc, bias);
+        store_16x16(y, ldy, n_tok, acc, bias);
         return;
     }
     float out[MO][16];
-#pragma GCC unroll 8
+#pragma GCC unroll 16
     for (int r = 0; r < mo; r++)
         _mm512_storeu_ps(out[r], acc[r]);
     for (int t = 0; t < n_tok; t++)
@@ -200,7 +180,7 @@ MDM_AVX512 static void int8_span(float *y, const unsigned char *xq, const mdm_te
     const size_t rb = mdm_type_row_bytes(w->type, (size_t)K);
     for (int o = 0; o < out; o += MO) {
         const int mo = out - o < MO ? out - o : MO;
-        mdm_pack_rows_int8_avx2(wq, sw, w, o, mo, nb, 1); /* u8, as avx2_int8.c packs */
+        mdm_pack_rows_int8_avx2(wq, sw, w, o, mo, nb, 1, MO); /* u8, block-major */
         /* the next tile's rows (contiguous) come in while this one computes,
          * a share of their lines per token group, instead of in the packer */
         const char *next = (const char *)w->data + (size_t)(o + MO) * rb;
@@ -220,8 +200,8 @@ MDM_AVX512 static void int8_span(float *y, const unsigned char *xq, const mdm_te
                 int8_tile(MO, yg, out, n_tok, xg, wq, sw, nb, shift, bo);
             else
                 for (int r = 0; r < mo; r++) /* ragged last rows, one at a time */
-                    int8_tile(1, yg + r, out, n_tok, xg, wq + (size_t)r * nb * 32, sw + r * nb,
-                              nb, shift, bo ? bo + r : NULL);
+                    int8_tile(1, yg + r, out, n_tok, xg, wq + (size_t)r * 32, sw + r, nb, shift,
+                              bo ? bo + r : NULL);
         }
     }
 }

@@ -91,33 +91,6 @@ MDM_AVX512 NOINLINE static void tokens_any(float *y, const float *x, const float
     scan_tokens(y, x, delta, at, B, C, ld_bc, D, t0, t1, di, N, c, m, hs);
 }
 
-/* r[i][j] <- r[j][i]: in-lane unpacks and shuffles, then 128-bit lanes. */
-MDM_AVX512_INLINE void transpose16(__m512 r[16]) {
-    __m512 t[16];
-    for (int i = 0; i < 8; i++) {
-        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
-        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[4 * i] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0x44);
-        r[4 * i + 1] = _mm512_shuffle_ps(t[4 * i], t[4 * i + 2], 0xee);
-        r[4 * i + 2] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0x44);
-        r[4 * i + 3] = _mm512_shuffle_ps(t[4 * i + 1], t[4 * i + 3], 0xee);
-    }
-    for (int i = 0; i < 4; i++) {
-        t[i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0x88);
-        t[4 + i] = _mm512_shuffle_f32x4(r[i], r[4 + i], 0xdd);
-        t[8 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0x88);
-        t[12 + i] = _mm512_shuffle_f32x4(r[8 + i], r[12 + i], 0xdd);
-    }
-    for (int i = 0; i < 4; i++) {
-        r[i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0x88);
-        r[8 + i] = _mm512_shuffle_f32x4(t[i], t[8 + i], 0xdd);
-        r[4 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0x88);
-        r[12 + i] = _mm512_shuffle_f32x4(t[4 + i], t[12 + i], 0xdd);
-    }
-}
-
 /* Tokens [t0, t1) of channels c..c+15 (mask m) from the states hs
  * ([n][16], 64-byte aligned; zeroed here for t0 = 0), which it updates. */
 MDM_AVX512 static void block16(float *y, const float *x, const float *delta, const float *A,
@@ -129,7 +102,7 @@ MDM_AVX512 static void block16(float *y, const float *x, const float *delta, con
         __m512 r[16];
         for (int j = 0; j < 16; j++)
             r[j] = _mm512_loadu_ps(A + (size_t)(c + j) * 16);
-        transpose16(r);
+        mdm_transpose16_ps(r);
         for (int n = 0; n < 16; n++)
             _mm512_store_ps(at + n * 16, _mm512_mul_ps(r[n], _mm512_set1_ps(log2e)));
     } else {
