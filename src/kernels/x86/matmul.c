@@ -187,8 +187,8 @@ MDM_AVX512_INLINE void int8_tile8(float *y, int ldy, int n_tok, const unsigned c
             xv[k4] = _mm256_load_si256((const void *)(xg + k4 * 64));
         const __m256 sx = _mm256_load_ps((const float *)(xg + 512));
         const __m256i sums = _mm256_load_si256((const void *)(xg + 576));
-        const __m256i init =
-            _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_sll_epi32(sums, _mm_cvtsi32_si128(shift)));
+        const __m256i off = _mm256_sll_epi32(sums, _mm_cvtsi32_si128(shift));
+        const __m256i init = _mm256_sub_epi32(_mm256_setzero_si256(), off);
 #pragma GCC unroll 16
         for (int r = 0; r < MO; r++) {
             const i32_load *wb = (const i32_load *)(wq + ((size_t)b * MO + r) * 32);
