@@ -13,12 +13,13 @@
  * Workspace (dispatch.h): activations, then the packed weight rows. */
 #include "kernels/x86/x86.h"
 #include "kernels/x86/avx2.h"
+#include "kernels/x86/quantize_x.h"
 #include <string.h>
 
 #if defined(__x86_64__)
 #define NR 32     /* output rows per F32 panel */
 #define MO 16     /* output rows per integer tile: a token's 16 results fill one cache line */
-#define XG_BYTES 640 /* one block of 16 tokens: 8 x 64 bytes, 16 scales, 16 sums */
+#define XG_BYTES MDM_XQ16_BLOCK_BYTES /* one block of 16 tokens: 8 x 64 bytes, 16 scales, 16 sums */
 
 /* 4 bytes of a packed weight row, read as one int32 (any alias). */
 typedef int32_t __attribute__((may_alias)) i32_load;
@@ -79,39 +80,7 @@ static void matmul_f32(float *y, const float *x, const mdm_tensor *w, const floa
     }
 }
 
-/* ---- int8: activations ----------------------------------------------------- */
-
-/* Tokens x [T][K] -> groups of 16 tokens, each K/32 blocks of XG_BYTES:
- * bytes [k4][lane][4], then f32 scales [lane], then int32 sums [lane].
- * Lanes past T are zero. */
-MDM_AVX512 static void quantize_x(unsigned char *xq, const float *x, int T, int K) {
-    const int nb = K / 32, groups = (T + 15) / 16;
-    memset(xq + (size_t)(T / 16) * nb * XG_BYTES, 0,
-           (size_t)(groups - T / 16) * nb * XG_BYTES);
-    const __m512 sign = _mm512_set1_ps(-0.0f);
-    for (int t = 0; t < T; t++) {
-        const int lane = t % 16;
-        unsigned char *g = xq + (size_t)(t / 16) * nb * XG_BYTES;
-        for (int b = 0; b < nb; b++, g += XG_BYTES) {
-            const float *xb = x + (size_t)t * K + b * 32;
-            __m512 v0 = _mm512_loadu_ps(xb), v1 = _mm512_loadu_ps(xb + 16);
-            __m512 a = _mm512_max_ps(_mm512_andnot_ps(sign, v0), _mm512_andnot_ps(sign, v1));
-            const float amax = _mm512_reduce_max_ps(a);
-            const float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
-            const __m512 s = _mm512_set1_ps(id);
-            __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, s));
-            __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, s));
-            int32_t sum = _mm512_reduce_add_epi32(_mm512_add_epi32(q0, q1));
-            int8_t q[32];
-            _mm_storeu_si128((__m128i *)q, _mm512_cvtsepi32_epi8(q0));
-            _mm_storeu_si128((__m128i *)(q + 16), _mm512_cvtsepi32_epi8(q1));
-            for (int k4 = 0; k4 < 8; k4++)
-                memcpy(g + k4 * 64 + lane * 4, q + k4 * 4, 4);
-            memcpy(g + 512 + lane * 4, &d, 4);
-            memcpy(g + 576 + lane * 4, &sum, 4);
-        }
-    }
-}
+/* ---- int8: activations: quantize_x16.c (quantize_x.h) ---------------------- */
 
 /* ---- int8: the tile ---------------------------------------------------------- */
 
@@ -267,7 +236,7 @@ MDM_AVX512 static void matmul_int8(float *y1, const mdm_tensor *w1, const float 
     for (int g0 = 0; g0 < groups; g0 += span) {
         const int g1 = g0 + span < groups ? g0 + span : groups;
         const int t0 = g0 * 16, t1 = g1 * 16 < T ? g1 * 16 : T;
-        quantize_x(xq + (size_t)g0 * group_bytes, x + (size_t)t0 * K, t1 - t0, K);
+        mdm_quantize_x16_avx512(xq + (size_t)g0 * group_bytes, x + (size_t)t0 * K, t1 - t0, K);
         int8_span(y1, xq, w1, bias, T, g0, g1, wq, sw);
         if (w2)
             int8_span(y2, xq, w2, NULL, T, g0, g1, wq, sw);
