@@ -129,6 +129,7 @@ static void check_quantizer(const char *set, quantize_fn *fn, int G) {
 
 int main(void) {
     check_quantizer("avx512", mdm_quantize_x16_avx512, 16);
+    check_quantizer("avx2", mdm_quantize_x8_avx2, 8);
     CHECK_EXIT();
 }
 #else

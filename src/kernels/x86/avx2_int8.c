@@ -14,11 +14,12 @@
  * f32 sum.  A token's result does not depend on its group or the thread.
  * Workspace (dispatch.h): activations, then the packed weight rows. */
 #include "kernels/x86/avx2.h"
+#include "kernels/x86/quantize_x.h"
 #include <string.h>
 
 #if defined(__x86_64__)
 #define MO 24         /* rows packed at a time: 3 tiles of 8 rows or 4 of 6 (avx2_int8_tile.h) */
-#define XG8_BYTES 320 /* one block of 8 tokens: 8 x 32 bytes, 8 scales, 8 sums */
+#define XG8_BYTES MDM_XQ8_BLOCK_BYTES /* one block of 8 tokens: 8 x 32 bytes, 8 scales, 8 sums */
 
 typedef int32_t __attribute__((may_alias)) i32_load;
 
@@ -26,57 +27,7 @@ static unsigned char *align32(void *p) {
     return (unsigned char *)(((uintptr_t)p + 31) & ~(uintptr_t)31);
 }
 
-/* Tokens x [T][K] -> groups of 8 tokens, each K/32 blocks of XG8_BYTES:
- * bytes [k4][lane][4], then f32 scales [lane], then int32 sums [lane].
- * Lanes past T are zero. */
-MDM_AVX2 static void quantize_x8(unsigned char *xq, const float *x, int T, int K) {
-    const int nb = K / 32, groups = (T + 7) / 8;
-    memset(xq + (size_t)(T / 8) * nb * XG8_BYTES, 0, (size_t)(groups - T / 8) * nb * XG8_BYTES);
-    const __m256 sign = _mm256_set1_ps(-0.0f);
-    for (int t = 0; t < T; t++) {
-        const int lane = t % 8;
-        unsigned char *g = xq + (size_t)(t / 8) * nb * XG8_BYTES;
-        for (int b = 0; b < nb; b++, g += XG8_BYTES) {
-            const float *xb = x + (size_t)t * K + b * 32;
-            __m256 v[4];
-            __m256 a = _mm256_setzero_ps();
-#pragma GCC unroll 4
-            for (int j = 0; j < 4; j++) {
-                v[j] = _mm256_loadu_ps(xb + 8 * j);
-                a = _mm256_max_ps(a, _mm256_andnot_ps(sign, v[j]));
-            }
-            __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-            m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
-            m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
-            const float amax = _mm_cvtss_f32(m4);
-            const float d = amax / 127.0f, id = d != 0.0f ? 1.0f / d : 0.0f;
-            const __m256 s = _mm256_set1_ps(id);
-            __m256i q[4];
-#pragma GCC unroll 4
-            for (int j = 0; j < 4; j++) /* |q| <= 127: no clamping needed */
-                q[j] = _mm256_cvtps_epi32(_mm256_mul_ps(v[j], s));
-            const __m256i qs = _mm256_add_epi32(_mm256_add_epi32(q[0], q[1]),
-                                                _mm256_add_epi32(q[2], q[3]));
-            __m128i s4 =
-                _mm_add_epi32(_mm256_castsi256_si128(qs), _mm256_extracti128_si256(qs, 1));
-            s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0x4e));
-            s4 = _mm_add_epi32(s4, _mm_shuffle_epi32(s4, 0xb1));
-            const int32_t sum = _mm_cvtsi128_si32(s4);
-            /* to bytes: the packs interleave 4-value pieces per 128-bit half;
-             * the permutation puts the 4-byte groups back in order */
-            const __m256i b8 = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]),
-                                                  _mm256_packs_epi32(q[2], q[3]));
-            int32_t k4s[8];
-            _mm256_storeu_si256((__m256i *)k4s,
-                                _mm256_permutevar8x32_epi32(
-                                    b8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
-            for (int k4 = 0; k4 < 8; k4++)
-                memcpy(g + k4 * 32 + lane * 4, &k4s[k4], 4);
-            memcpy(g + 256 + lane * 4, &d, 4);
-            memcpy(g + 288 + lane * 4, &sum, 4);
-        }
-    }
-}
+/* The activations: quantize_x8.c (quantize_x.h). */
 
 /* Rows [o0, o0 + mo) as bytes [row][block][32] and f32 scales [row][block]:
  * unsigned (Q8_0 + 128; Q4_0's raw nibbles) when u8, else Q8_0's own. */

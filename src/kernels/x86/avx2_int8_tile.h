@@ -170,7 +170,7 @@ I8_TARGET void I8_FN(mdm_matmul_int8_avx2)(float *y, const float *x, const mdm_t
     unsigned char *xq = align32(ws);
     unsigned char *wq = align32(xq + (size_t)groups * nb * XG8_BYTES);
     float *sw = (float *)align32(wq + (size_t)MO * K);
-    quantize_x8(xq, x, T, K);
+    mdm_quantize_x8_avx2(xq, x, T, K);
     /* spans of token groups that stay in L2 while the row tiles pass (matmul.c) */
     const size_t span_bytes = (size_t)512 * 1024, group_bytes = (size_t)nb * XG8_BYTES;
     const int span = group_bytes < span_bytes ? (int)(span_bytes / group_bytes) : 1;
