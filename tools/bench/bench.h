@@ -21,5 +21,9 @@ static inline double bench_cpu(void) {
  * 0 when this build has no peak loop for the CPU.  scale > 1 shortens the
  * loops (for emulators). */
 int bench_peaks(int n_threads, double *fma, double *dot, long scale);
+/* The int8 peaks of the AVX2 sets on n threads, GOP/s: AVX-VNNI's 256-bit
+ * vpdpbusd (vnni) and vpmaddubsw + vpmaddwd + vpaddd (madd), each 0 where
+ * the CPU lacks it.  Returns 1 | 2 for those measured (0: none). */
+int bench_peaks_avx2(int n_threads, double *vnni, double *madd, long scale);
 
 #endif

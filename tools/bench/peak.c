@@ -1,6 +1,8 @@
 /* The machine's peaks, measured: F32 FMA and int8 dot products (AVX-512
  * VNNI vpdpbusd on x86; NEON FMA and sdot on ARM), each as many
- * independent accumulator chains as hide the latency, on n threads. */
+ * independent accumulator chains as hide the latency, on n threads; and on
+ * x86 the int8 peaks of the AVX2 sets (bench_peaks_avx2): AVX-VNNI's
+ * 256-bit vpdpbusd, and vpmaddubsw + vpmaddwd + vpaddd. */
 #include "bench.h"
 #include <pthread.h>
 #include <time.h>
@@ -20,6 +22,7 @@
 #define N_CHAINS 12.0
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define TGT __attribute__((target("avx512f,avx512bw,avx512vnni,fma")))
 
@@ -65,6 +68,65 @@ static const double FMA_OPS = N_CHAINS * 16 * 2, DOT_OPS = N_CHAINS * 64 * 2;
 static int have_peak(void) {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni");
 }
+
+/* The AVX2 sets' int8 products (src/kernels/x86/avx2_int8_tile.h), 12
+ * chains each (16 vector registers): AVX-VNNI's 256-bit vpdpbusd, and
+ * vpmaddubsw + vpmaddwd into an int32 vpaddd (the avx2 set's Q8_0 tile
+ * also flips signs with vpsignb, on other pipes).  KEEP (no instruction)
+ * holds each sum in its register, as the tile's I8_KEEP: else GCC 12 keeps
+ * the array in memory and stores every sum every iteration; on u it makes
+ * the input look new per chain, so that the multiplies are neither hoisted
+ * out of the loop nor shared between chains. */
+#define KEEP(v) __asm__("" : "+x"(v))
+__attribute__((target("avx2,avxvnni"))) static double vnni256_loop(long iters) {
+    __m256i a[12];
+    const __m256i u = _mm256_set1_epi8(1), v = _mm256_set1_epi8(-1);
+#pragma GCC unroll 12 /* every loop: else GCC keeps a[] in memory */
+    for (int i = 0; i < 12; i++)
+        a[i] = _mm256_set1_epi32(i);
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 12
+        for (int i = 0; i < 12; i++) {
+            a[i] = _mm256_dpbusd_avx_epi32(a[i], u, v);
+            KEEP(a[i]);
+        }
+    }
+    int s = 0;
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; i++)
+        s += _mm256_extract_epi32(a[i], 0);
+    return s;
+}
+
+__attribute__((target("avx2"))) static double madd256_loop(long iters) {
+    __m256i a[12];
+    __m256i u = _mm256_set1_epi8(1);
+    const __m256i v = _mm256_set1_epi8(-1), ones = _mm256_set1_epi16(1);
+#pragma GCC unroll 12 /* every loop: else GCC keeps a[] in memory */
+    for (int i = 0; i < 12; i++)
+        a[i] = _mm256_set1_epi32(i);
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 12
+        for (int i = 0; i < 12; i++) {
+            KEEP(u);
+            a[i] = _mm256_add_epi32(a[i], _mm256_madd_epi16(_mm256_maddubs_epi16(u, v), ones));
+            KEEP(a[i]);
+        }
+    }
+    int s = 0;
+#pragma GCC unroll 12
+    for (int i = 0; i < 12; i++)
+        s += _mm256_extract_epi32(a[i], 0);
+    return s;
+}
+/* int8 ops per loop iteration: 12 vectors x 32 bytes x 2 */
+static const double AVX2_DOT_OPS = 12.0 * 32 * 2;
+static int have_avx_vnni(void) {
+    unsigned a, b, c, d;
+    return __builtin_cpu_supports("avx2") && __get_cpuid_count(7, 1, &a, &b, &c, &d) &&
+           ((a >> 4) & 1);
+}
+static int have_avx2(void) { return __builtin_cpu_supports("avx2"); }
 #elif defined(__ARM_NEON)
 #include <arm_neon.h>
 static double fma_loop(long iters) {
@@ -124,9 +186,18 @@ static double dot_loop(long iters) { return (double)iters; }
 static const double FMA_OPS = 0, DOT_OPS = 0;
 static int have_peak(void) { return 0; }
 #endif
+#if !defined(__x86_64__)
+static double vnni256_loop(long iters) { return (double)iters; }
+static double madd256_loop(long iters) { return (double)iters; }
+static const double AVX2_DOT_OPS = 0;
+static int have_avx_vnni(void) { return 0; }
+static int have_avx2(void) { return 0; }
+#endif
+
+enum { K_FMA, K_DOT, K_VNNI256, K_MADD256 }; /* the loop a job runs */
 
 typedef struct {
-    int dot;
+    int kind;
     long iters;
     double sink, seconds;
 } peak_job;
@@ -142,23 +213,27 @@ static double thread_cpu(void) {
 static void *peak_thread(void *v) {
     peak_job *j = v;
     double t0 = thread_cpu();
-    j->sink = j->dot ? dot_loop(j->iters) : fma_loop(j->iters);
+    j->sink = j->kind == K_DOT       ? dot_loop(j->iters)
+              : j->kind == K_VNNI256 ? vnni256_loop(j->iters)
+              : j->kind == K_MADD256 ? madd256_loop(j->iters)
+                                     : fma_loop(j->iters);
     j->seconds = thread_cpu() - t0;
     return NULL;
 }
 
 /* G(FL)OP/s of the loop on n threads. */
-static double peak_run(int dot, int n, long iters) {
+static double peak_run(int kind, int n, long iters) {
     pthread_t tid[64];
     peak_job job[64];
     for (int i = 0; i < n; i++) {
-        job[i] = (peak_job){dot, iters, 0, 0};
+        job[i] = (peak_job){kind, iters, 0, 0};
         pthread_create(&tid[i], NULL, peak_thread, &job[i]);
     }
     double rate = 0;
     for (int i = 0; i < n; i++) {
         pthread_join(tid[i], NULL);
-        rate += (dot ? DOT_OPS : FMA_OPS) * (double)iters / job[i].seconds / 1e9;
+        const double ops = kind == K_DOT ? DOT_OPS : kind == K_FMA ? FMA_OPS : AVX2_DOT_OPS;
+        rate += ops * (double)iters / job[i].seconds / 1e9;
     }
     return rate;
 }
@@ -167,12 +242,28 @@ int bench_peaks(int n_threads, double *fma, double *dot, long scale) {
     if (!have_peak())
         return 0;
     long iters = ITERS / 4 / scale;
-    peak_run(0, 1, iters / 10); /* warm the clocks up */
+    peak_run(K_FMA, 1, iters / 10); /* warm the clocks up */
     *fma = *dot = 0;
     for (int r = 0; r < 5; r++) { /* best of 5: other processes only ever slow a run down */
-        double f = peak_run(0, n_threads, iters), d = peak_run(1, n_threads, iters);
+        double f = peak_run(K_FMA, n_threads, iters), d = peak_run(K_DOT, n_threads, iters);
         *fma = f > *fma ? f : *fma;
         *dot = d > *dot ? d : *dot;
     }
     return 1;
+}
+
+int bench_peaks_avx2(int n_threads, double *vnni, double *madd, long scale) {
+    *vnni = *madd = 0;
+    const int have = (have_avx_vnni() ? 1 : 0) | (have_avx2() ? 2 : 0);
+    if (!have)
+        return 0;
+    long iters = ITERS / 4 / scale;
+    peak_run(have & 1 ? K_VNNI256 : K_MADD256, 1, iters / 10); /* warm the clocks up */
+    for (int r = 0; r < 5; r++) { /* best of 5, as bench_peaks */
+        const double v = have & 1 ? peak_run(K_VNNI256, n_threads, iters) : 0;
+        const double m = have & 2 ? peak_run(K_MADD256, n_threads, iters) : 0;
+        *vnni = v > *vnni ? v : *vnni;
+        *madd = m > *madd ? m : *madd;
+    }
+    return have;
 }

@@ -8,7 +8,10 @@
  * The matmul floor is 2 x the step's Mamba matmul multiply-adds (in_proj,
  * x_proj, dt_proj, out_proj; embeddings and heads left out) at the best
  * peak seen.  Reported: per configuration the median and best wall and
- * median CPU milliseconds, then the ratios against the targets. */
+ * median CPU milliseconds, then the ratios against the targets.  Next to
+ * the avx2 and avx2-vnni ratios, the ratio of the matmul floors (avx512
+ * int8 peak / that set's int8 peak, 1 thread, measured each round too):
+ * the least the ratio could be if everything but the matmuls were free. */
 #include "bench.h"
 #include "mdm_rt.h"
 #include "tools/exit_status.h"
@@ -147,13 +150,17 @@ int main(int argc, char **argv) {
         fprintf(stderr, "mdm-bench-step: no avx512 context here (this CPU or build lacks it)\n");
         return TOOL_EXIT_INTERNAL;
     }
-    double dot1 = 0, dot2 = 0;
+    double dot1 = 0, dot2 = 0, vnni1 = 0, madd1 = 0;
     for (int r = 0; r < rounds; r++) {
         double f, d;
         if (bench_peaks(1, &f, &d, 20) && d > dot1)
             dot1 = d;
         if (bench_peaks(2, &f, &d, 20) && d > dot2)
             dot2 = d;
+        if ((have[C_AVX2] || have[C_VNNI]) && bench_peaks_avx2(1, &f, &d, 20)) {
+            vnni1 = f > vnni1 ? f : vnni1;
+            madd1 = d > madd1 ? d : madd1;
+        }
         for (int k = 0; k < N_CONF; k++)
             if (have[k] && step(&cs[k], r) != MDM_OK) {
                 fprintf(stderr, "mdm-bench-step: a step on %s failed\n", conf_name[k]);
@@ -184,8 +191,14 @@ int main(int argc, char **argv) {
     }
     if (have[C_AVX2])
         printf("avx2 vs avx512: %.2fx by CPU (target <= 1.6)\n", cpu[C_AVX2] / cpu[C_1T]);
+    if (have[C_AVX2] && madd1 > 0 && dot1 > 0)
+        printf("avx2 vs avx512 matmul floors: %.2fx (int8 peak %.1f GOP/s, vpmaddubsw + "
+               "vpmaddwd, 1 thread)\n", dot1 / madd1, madd1);
     if (have[C_VNNI])
         printf("avx2-vnni vs avx512: %.2fx by CPU (target <= 1.6)\n", cpu[C_VNNI] / cpu[C_1T]);
+    if (have[C_VNNI] && vnni1 > 0 && dot1 > 0)
+        printf("avx2-vnni vs avx512 matmul floors: %.2fx (int8 peak %.1f GOP/s, 256-bit "
+               "vpdpbusd, 1 thread)\n", dot1 / vnni1, vnni1);
     if (have[C_LONG]) {
         mdm_model_info il;
         mdm_model_get_info(ml, &il);
