@@ -11,7 +11,8 @@
  * median CPU milliseconds, then the ratios against the targets.  Next to
  * the avx2 and avx2-vnni ratios, the ratio of the matmul floors (avx512
  * int8 peak / that set's int8 peak, 1 thread, measured each round too):
- * the least the ratio could be if everything but the matmuls were free. */
+ * the step ratio if both sets ran their matmuls at peak and everything
+ * else were free. */
 #include "bench.h"
 #include "mdm_rt.h"
 #include "tools/exit_status.h"
