@@ -69,58 +69,64 @@ static int have_peak(void) {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vnni");
 }
 
-/* The AVX2 sets' int8 products (src/kernels/x86/avx2_int8_tile.h), 12
- * chains each (16 vector registers): AVX-VNNI's 256-bit vpdpbusd, and
- * vpmaddubsw + vpmaddwd into an int32 vpaddd (the avx2 set's Q8_0 tile
- * also flips signs with vpsignb, on other pipes).  KEEP (no instruction)
- * holds each sum in its register, as the tile's I8_KEEP: else GCC 12 keeps
- * the array in memory and stores every sum every iteration; on u it makes
- * the input look new per chain, so that the multiplies are neither hoisted
- * out of the loop nor shared between chains. */
+/* The AVX2 sets' int8 products (src/kernels/x86/avx2_int8_tile.h), in the
+ * same twelve chains: AVX-VNNI's 256-bit vpdpbusd, and vpmaddubsw +
+ * vpmaddwd into an int32 vpaddd (the avx2 set's Q8_0 tile also flips signs
+ * with vpsignb, on other pipes).  KEEP (no instruction) holds each sum in
+ * its register (with 16 vector registers GCC still spilled named ones),
+ * and makes u look new to the compiler before every chain's multiply, so
+ * that the multiplies, whose inputs are constants, are neither hoisted out
+ * of the loop nor shared between chains. */
 #define KEEP(v) __asm__("" : "+x"(v))
 __attribute__((target("avx2,avxvnni"))) static double vnni256_loop(long iters) {
-    __m256i a[12];
     const __m256i u = _mm256_set1_epi8(1), v = _mm256_set1_epi8(-1);
-#pragma GCC unroll 12 /* every loop: else GCC keeps a[] in memory */
-    for (int i = 0; i < 12; i++)
-        a[i] = _mm256_set1_epi32(i);
+    __m256i CHAIN_VARS;
+    int i0 = 0;
+#define INIT(a) a = _mm256_set1_epi32(i0++)
+    EACH_CHAIN(INIT);
+#undef INIT
+#define STEP(a)                                                                              \
+    do {                                                                                     \
+        a = _mm256_dpbusd_avx_epi32(a, u, v);                                                \
+        KEEP(a);                                                                             \
+    } while (0)
     for (long it = 0; it < iters; it++) {
-#pragma GCC unroll 12
-        for (int i = 0; i < 12; i++) {
-            a[i] = _mm256_dpbusd_avx_epi32(a[i], u, v);
-            KEEP(a[i]);
-        }
+        EACH_CHAIN(STEP);
     }
+#undef STEP
     int s = 0;
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; i++)
-        s += _mm256_extract_epi32(a[i], 0);
+#define SUM(a) s += _mm256_extract_epi32(a, 0)
+    EACH_CHAIN(SUM);
+#undef SUM
     return s;
 }
 
 __attribute__((target("avx2"))) static double madd256_loop(long iters) {
-    __m256i a[12];
     __m256i u = _mm256_set1_epi8(1);
     const __m256i v = _mm256_set1_epi8(-1), ones = _mm256_set1_epi16(1);
-#pragma GCC unroll 12 /* every loop: else GCC keeps a[] in memory */
-    for (int i = 0; i < 12; i++)
-        a[i] = _mm256_set1_epi32(i);
+    __m256i CHAIN_VARS;
+    int i0 = 0;
+#define INIT(a) a = _mm256_set1_epi32(i0++)
+    EACH_CHAIN(INIT);
+#undef INIT
+#define STEP(a)                                                                              \
+    do {                                                                                     \
+        KEEP(u);                                                                             \
+        a = _mm256_add_epi32(a, _mm256_madd_epi16(_mm256_maddubs_epi16(u, v), ones));       \
+        KEEP(a);                                                                             \
+    } while (0)
     for (long it = 0; it < iters; it++) {
-#pragma GCC unroll 12
-        for (int i = 0; i < 12; i++) {
-            KEEP(u);
-            a[i] = _mm256_add_epi32(a[i], _mm256_madd_epi16(_mm256_maddubs_epi16(u, v), ones));
-            KEEP(a[i]);
-        }
+        EACH_CHAIN(STEP);
     }
+#undef STEP
     int s = 0;
-#pragma GCC unroll 12
-    for (int i = 0; i < 12; i++)
-        s += _mm256_extract_epi32(a[i], 0);
+#define SUM(a) s += _mm256_extract_epi32(a, 0)
+    EACH_CHAIN(SUM);
+#undef SUM
     return s;
 }
 /* int8 ops per loop iteration: 12 vectors x 32 bytes x 2 */
-static const double AVX2_DOT_OPS = 12.0 * 32 * 2;
+static const double AVX2_DOT_OPS = N_CHAINS * 32 * 2;
 static int have_avx_vnni(void) {
     unsigned a, b, c, d;
     return __builtin_cpu_supports("avx2") && __get_cpuid_count(7, 1, &a, &b, &c, &d) &&
