@@ -69,8 +69,10 @@ MDM_AVX512_INLINE __m512i lane_max16(const __m512i *a) {
 
 /* o[i] 128-bit lane j = r[j] lane i. */
 MDM_AVX512_INLINE void transpose_lanes4(__m512i *o, const __m512i *r) {
-    const __m512i s0 = _mm512_shuffle_i32x4(r[0], r[1], 0x44), s1 = _mm512_shuffle_i32x4(r[0], r[1], 0xee);
-    const __m512i s2 = _mm512_shuffle_i32x4(r[2], r[3], 0x44), s3 = _mm512_shuffle_i32x4(r[2], r[3], 0xee);
+    const __m512i s0 = _mm512_shuffle_i32x4(r[0], r[1], 0x44);
+    const __m512i s1 = _mm512_shuffle_i32x4(r[0], r[1], 0xee);
+    const __m512i s2 = _mm512_shuffle_i32x4(r[2], r[3], 0x44);
+    const __m512i s3 = _mm512_shuffle_i32x4(r[2], r[3], 0xee);
     o[0] = _mm512_shuffle_i32x4(s0, s2, 0x88);
     o[1] = _mm512_shuffle_i32x4(s0, s2, 0xdd);
     o[2] = _mm512_shuffle_i32x4(s1, s3, 0x88);
