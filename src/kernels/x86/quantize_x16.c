@@ -80,19 +80,26 @@ MDM_AVX512_INLINE void transpose_lanes4(__m512i *o, const __m512i *r) {
 }
 
 /* One 32-column block of 16 tokens (token t's 32 floats at x + t ld) into
- * g.  The values pass through buf (16 x 32 floats): at a row stride of 4 KB
- * or a multiple, the 16 rows' lines share the same L1 sets and would be
- * evicted before the second pass reads them again. */
-MDM_AVX512_INLINE void quantize_block16(unsigned char *g, const float *x, size_t ld, float *buf) {
+ * g.  When copy (a constant after inlining), the values pass through buf
+ * (16 x 32 floats) for the second pass: at a row stride that is a multiple
+ * of 4 KB the 16 rows' lines share the same L1 sets and would be evicted
+ * before the second pass reads them again.  Other strides read x twice. */
+MDM_AVX512_INLINE void quantize_block16(unsigned char *g, const float *x, size_t ld, float *buf,
+                                         int copy) {
     const __m512i mag = _mm512_set1_epi32(0x7fffffff);
     __m512i a[16];
+    const float *row = x;
 #pragma GCC unroll 16
-    for (int t = 0; t < 16; t++, x += ld) {
-        const __m512i v0 = _mm512_loadu_si512(x), v1 = _mm512_loadu_si512(x + 16);
-        _mm512_store_si512((void *)(buf + t * 32), v0);
-        _mm512_store_si512((void *)(buf + t * 32 + 16), v1);
+    for (int t = 0; t < 16; t++, row += ld) {
+        const __m512i v0 = _mm512_loadu_si512(row), v1 = _mm512_loadu_si512(row + 16);
+        if (copy) {
+            _mm512_store_si512((void *)(buf + t * 32), v0);
+            _mm512_store_si512((void *)(buf + t * 32 + 16), v1);
+        }
         a[t] = _mm512_max_epu32(_mm512_and_si512(v0, mag), _mm512_and_si512(v1, mag));
     }
+    const float *src = copy ? buf : x; /* the second pass's rows, src_ld apart */
+    const size_t src_ld = copy ? 32 : ld;
     const __m512 amax = _mm512_castsi512_ps(lane_max16(a));
     const __m512 d = _mm512_div_ps(amax, _mm512_set1_ps(127.0f));
     const __mmask16 nz = _mm512_cmp_ps_mask(d, _mm512_setzero_ps(), _CMP_NEQ_UQ);
@@ -101,7 +108,7 @@ MDM_AVX512_INLINE void quantize_block16(unsigned char *g, const float *x, size_t
      * rounds into [-127, 127], so bytes = int32 values and sums agree */
     if (_mm512_cmp_ps_mask(_mm512_mul_ps(amax, id), _mm512_set1_ps(127.5f), _CMP_LT_OQ) !=
         0xffff) {
-        quantize_block_tokens(g, buf, 32, 16);
+        quantize_block_tokens(g, src, src_ld, 16);
         return;
     }
     _mm512_store_ps((float *)(g + 512), d);
@@ -117,12 +124,12 @@ MDM_AVX512_INLINE void quantize_block16(unsigned char *g, const float *x, size_t
         for (int h = 0; h < 2; h++) {
             const int t = 4 * j + 2 * h;
             const __m512 s0 = _mm512_set1_ps(ids[t]), s1 = _mm512_set1_ps(ids[t + 1]);
-            p0[h] = _mm512_packs_epi32(
-                _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps((buf + t * 32)), s0)),
-                _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps((buf + (t + 1) * 32)), s1)));
+            const float *u0 = src + t * src_ld, *u1 = u0 + src_ld;
+            p0[h] = _mm512_packs_epi32(_mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(u0), s0)),
+                                       _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(u1), s1)));
             p1[h] = _mm512_packs_epi32(
-                _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps((buf + t * 32) + 16), s0)),
-                _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps((buf + (t + 1) * 32) + 16), s1)));
+                _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(u0 + 16), s0)),
+                _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(u1 + 16), s1)));
         }
         r0[j] = _mm512_packs_epi16(p0[0], p0[1]);
         r1[j] = _mm512_packs_epi16(p1[0], p1[1]);
@@ -145,11 +152,16 @@ MDM_AVX512_INLINE void quantize_block16(unsigned char *g, const float *x, size_t
 MDM_AVX512 void mdm_quantize_x16_avx512(unsigned char *xq, const float *x, int T, int K) {
     const int nb = K / 32, full = T / 16;
     float buf[16 * 32] __attribute__((aligned(64)));
+    const int copy = K % 1024 == 0; /* rows 4 KB (or a multiple) apart */
     for (int gi = 0; gi < full; gi++) {
         unsigned char *g = xq + (size_t)gi * nb * XB;
         const float *xg = x + (size_t)gi * 16 * K;
-        for (int b = 0; b < nb; b++)
-            quantize_block16(g + (size_t)b * XB, xg + b * 32, (size_t)K, buf);
+        if (copy)
+            for (int b = 0; b < nb; b++)
+                quantize_block16(g + (size_t)b * XB, xg + b * 32, (size_t)K, buf, 1);
+        else
+            for (int b = 0; b < nb; b++)
+                quantize_block16(g + (size_t)b * XB, xg + b * 32, (size_t)K, buf, 0);
     }
     const int n = T - full * 16;
     if (n == 0)
@@ -163,7 +175,7 @@ MDM_AVX512 void mdm_quantize_x16_avx512(unsigned char *xq, const float *x, int T
     for (int b = 0; b < nb; b++) {
         for (int t = 0; t < n; t++)
             memcpy(pad + t * 32, xg + (size_t)t * K + b * 32, 32 * sizeof(float));
-        quantize_block16(g + (size_t)b * XB, pad, 32, buf);
+        quantize_block16(g + (size_t)b * XB, pad, 32, buf, 0);
     }
 }
 #endif
