@@ -75,17 +75,18 @@ MDM_AVX2_INLINE __m256i lane_max8(const __m256i *a) {
 }
 
 /* One 32-column block of 8 tokens (token t's 32 floats at x + t ld) into g,
- * through buf (8 x 32 floats) as quantize_x16.c. */
-MDM_AVX2_INLINE void quantize_block8(unsigned char *g, const float *x, size_t ld, float *buf) {
+ * x read twice: 8 rows' lines fit the L1 ways even 4 KB apart (16 rows do
+ * not: quantize_x16.c copies those). */
+MDM_AVX2_INLINE void quantize_block8(unsigned char *g, const float *x, size_t ld) {
     const __m256i mag = _mm256_set1_epi32(0x7fffffff);
     __m256i a[8];
+    const float *row = x;
 #pragma GCC unroll 8
-    for (int t = 0; t < 8; t++, x += ld) {
+    for (int t = 0; t < 8; t++, row += ld) {
         __m256i m = _mm256_setzero_si256();
 #pragma GCC unroll 4
         for (int j = 0; j < 4; j++) {
-            const __m256i v = _mm256_loadu_si256((const __m256i *)(x + 8 * j));
-            _mm256_store_si256((__m256i *)(buf + t * 32 + 8 * j), v);
+            const __m256i v = _mm256_loadu_si256((const __m256i *)(row + 8 * j));
             m = _mm256_max_epu32(m, _mm256_and_si256(v, mag));
         }
         a[t] = m;
@@ -97,7 +98,7 @@ MDM_AVX2_INLINE void quantize_block8(unsigned char *g, const float *x, size_t ld
     /* below 127.5, every value rounds into [-127, 127] (quantize_x16.c) */
     const __m256 top = _mm256_mul_ps(amax, id);
     if (_mm256_movemask_ps(_mm256_cmp_ps(top, _mm256_set1_ps(127.5f), _CMP_LT_OQ)) != 0xff) {
-        quantize_block_tokens8(g, buf, 32, 8);
+        quantize_block_tokens8(g, x, ld, 8);
         return;
     }
     _mm256_store_ps((float *)(g + 256), d);
@@ -115,7 +116,7 @@ MDM_AVX2_INLINE void quantize_block8(unsigned char *g, const float *x, size_t ld
 #pragma GCC unroll 4
             for (int u = 0; u < 4; u++) {
                 const int t = 4 * h + u;
-                q[u] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_load_ps(buf + t * 32 + 8 * j),
+                q[u] = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + t * ld + 8 * j),
                                                         _mm256_set1_ps(ids[t])));
             }
             r[h] = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]),
@@ -133,12 +134,11 @@ MDM_AVX2_INLINE void quantize_block8(unsigned char *g, const float *x, size_t ld
 
 MDM_AVX2 void mdm_quantize_x8_avx2(unsigned char *xq, const float *x, int T, int K) {
     const int nb = K / 32, full = T / 8;
-    float buf[8 * 32] __attribute__((aligned(32)));
     for (int gi = 0; gi < full; gi++) {
         unsigned char *g = xq + (size_t)gi * nb * XB;
         const float *xg = x + (size_t)gi * 8 * K;
         for (int b = 0; b < nb; b++)
-            quantize_block8(g + (size_t)b * XB, xg + b * 32, (size_t)K, buf);
+            quantize_block8(g + (size_t)b * XB, xg + b * 32, (size_t)K);
     }
     const int n = T - full * 8;
     if (n == 0)
@@ -151,7 +151,7 @@ MDM_AVX2 void mdm_quantize_x8_avx2(unsigned char *xq, const float *x, int T, int
     for (int b = 0; b < nb; b++) {
         for (int t = 0; t < n; t++)
             memcpy(pad + t * 32, xg + (size_t)t * K + b * 32, 32 * sizeof(float));
-        quantize_block8(g + (size_t)b * XB, pad, 32, buf);
+        quantize_block8(g + (size_t)b * XB, pad, 32);
     }
 }
 #endif
