@@ -25,8 +25,9 @@ run_target() {  # run_target LABEL TRIPLE QEMU FLAGS [TESTS]
     local targets="$dir/mdm-convert"
     # test_opencl is the OpenCL cross-device check (tests/suites/opencl.sh); these builds have no OpenCL
     # test_avx2_* check the x86 AVX2 sets (test_avx2_int8 against each other): none exist on ARM
-    # test_quantize_x checks the x86 int8 activation layouts: none exist on ARM either
-    for t in ${only:-$(cd tests && ls test_*.c | grep -v -e '^test_opencl' -e '^test_avx2_' -e '^test_quantize_x' | sed 's/\.c$//')}; do
+    # test_quantize_x checks the x86 int8 activation layouts, test_simd_ranges the x86 sets'
+    # activations and scan over extreme inputs: none exist on ARM either
+    for t in ${only:-$(cd tests && ls test_*.c | grep -v -e '^test_opencl' -e '^test_avx2_' -e '^test_quantize_x' -e '^test_simd_ranges' | sed 's/\.c$//')}; do
         targets="$targets $dir/tests/$t"
     done
     if ! make -s -j2 CROSS="$triple-" BUILD="$dir" OPT="-O2 $flags" $targets >"$dir.log" 2>&1; then
@@ -45,7 +46,7 @@ run_target() {  # run_target LABEL TRIPLE QEMU FLAGS [TESTS]
     if [ -n "$only" ]; then
         for t in $only; do tests="$tests $dir/tests/$t"; done
     else
-        tests=$(ls "$dir"/tests/test_* | grep -v -e '\.qemu\.' -e '/test_opencl$' -e '/test_avx2_' -e '/test_quantize_x')
+        tests=$(ls "$dir"/tests/test_* | grep -v -e '\.qemu\.' -e '/test_opencl$' -e '/test_avx2_' -e '/test_quantize_x' -e '/test_simd_ranges')
     fi
     # two at a time; each test's lines prefixed with the target, its log kept
     export QEMU_LD_PREFIX=/usr/$triple MDM_TEST_EXEC=$qemu
