@@ -139,45 +139,28 @@ MDM_AVX512_INLINE void int8_tile(int mo, float *y, int ldy, int n_tok, const uns
             y[(size_t)t * ldy + r] = out[r][t] + (bias ? bias[r] : 0.0f);
 }
 
-/* A group of at most 8 tokens (a sequence's ragged end) x MO rows: the
- * same sums on the low 8 lanes in 256-bit vectors, which issue as often as
- * 512-bit ones here, so the ragged group costs half a full one. */
-MDM_AVX512_INLINE void int8_tile8(float *y, int ldy, int n_tok, const unsigned char *xg,
-                                  const unsigned char *wq, const float *sw, int nb, int shift,
-                                  const float *bias) {
-    __m256 acc[MO];
-#pragma GCC unroll 16
-    for (int r = 0; r < MO; r++)
-        acc[r] = _mm256_setzero_ps();
-    for (int b = 0; b < nb; b++, xg += XG_BYTES) {
-        __m256i xv[8];
-#pragma GCC unroll 8
-        for (int k4 = 0; k4 < 8; k4++)
-            xv[k4] = _mm256_load_si256((const void *)(xg + k4 * 64));
-        const __m256 sx = _mm256_load_ps((const float *)(xg + 512));
-        const __m256i sums = _mm256_load_si256((const void *)(xg + 576));
-        const __m256i off = _mm256_sll_epi32(sums, _mm_cvtsi32_si128(shift));
-        const __m256i init = _mm256_sub_epi32(_mm256_setzero_si256(), off);
-#pragma GCC unroll 16
-        for (int r = 0; r < MO; r++) {
-            const i32_load *wb = (const i32_load *)(wq + ((size_t)b * MO + r) * 32);
-            __m256i s = init, s1 = _mm256_setzero_si256();
-#pragma GCC unroll 4
-            for (int k4 = 0; k4 < 4; k4++) {
-                s = _mm256_dpbusd_epi32(s, _mm256_set1_epi32(wb[k4]), xv[k4]);
-                s1 = _mm256_dpbusd_epi32(s1, _mm256_set1_epi32(wb[k4 + 4]), xv[k4 + 4]);
-            }
-            s = _mm256_add_epi32(s, s1);
-            const __m256 scale = _mm256_mul_ps(sx, _mm256_set1_ps(sw[(size_t)b * MO + r]));
-            acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), scale, acc[r]);
-        }
-    }
-    __m512 a[MO];
-#pragma GCC unroll 16
-    for (int r = 0; r < MO; r++)
-        a[r] = _mm512_zextps256_ps512(acc[r]);
-    store_16x16(y, ldy, n_tok, a, bias);
-}
+/* A ragged last group of at most 8 (or 4) tokens x MO rows: the same sums
+ * on the low lanes of 256-bit (128-bit) vectors, which issue as often as
+ * 512-bit ones here, so the group costs a half (a quarter) of a full one.
+ * Sequences are 16 n + 3 tokens in the shipped presets (image tokens, 64
+ * text positions, 3 more), so 2 threads split 20 groups and 3 tokens
+ * into 10 and 10.25 groups' work instead of 10 and 11. */
+#define NARROW_FN int8_tile8
+#define NARROW_P(name) _mm256_##name
+#define NARROW_LOAD_SI _mm256_load_si256
+#define NARROW_ZERO_SI _mm256_setzero_si256
+#define NARROW_VI __m256i
+#define NARROW_VF __m256
+#define NARROW_ZEXT _mm512_zextps256_ps512
+#include "kernels/x86/int8_tile_narrow.h"
+#define NARROW_FN int8_tile4
+#define NARROW_P(name) _mm_##name
+#define NARROW_LOAD_SI _mm_load_si128
+#define NARROW_ZERO_SI _mm_setzero_si128
+#define NARROW_VI __m128i
+#define NARROW_VF __m128
+#define NARROW_ZEXT _mm512_zextps128_ps512
+#include "kernels/x86/int8_tile_narrow.h"
 
 /* Token groups [g0, g1) by every output row: each row tile is packed once
  * and passes over the span's activations. */
@@ -205,7 +188,9 @@ MDM_AVX512 static void int8_span(float *y, const unsigned char *xq, const mdm_te
             float *yg = y + (size_t)g * 16 * out + o;
             const unsigned char *xg = xq + (size_t)g * nb * XG_BYTES;
             const float *bo = bias ? bias + o : NULL;
-            if (mo == MO && n_tok <= 8)
+            if (mo == MO && n_tok <= 4)
+                int8_tile4(yg, out, n_tok, xg, wq, sw, nb, shift, bo);
+            else if (mo == MO && n_tok <= 8)
                 int8_tile8(yg, out, n_tok, xg, wq, sw, nb, shift, bo);
             else if (mo == MO)
                 int8_tile(MO, yg, out, n_tok, xg, wq, sw, nb, shift, bo);
