@@ -48,8 +48,14 @@ MDM_AVX512 static void conv1d_rows(float *y, const float *x, const float *w, con
     }
     for (int t = t0; t < t1; t++) {
         const int k0 = t - K + 1 < 0 ? K - 1 - t : 0; /* first tap inside the sequence */
+        /* the row four tokens ahead: in_proj wrote it a stage ago, so its
+         * lines come from L3 or memory, and rows 4 KB apart walked 64 bytes
+         * at a time do not start the hardware prefetchers early enough */
+        const float *ahead = t + 4 < t1 ? x + (size_t)(t + 4) * di + c0 : NULL;
         for (int j = 0; j < cb; j += 16) {
             const __mmask16 m = tail_mask(cb - j);
+            if (ahead)
+                _mm_prefetch((const char *)(ahead + j), _MM_HINT_T0);
             __m512 acc = _mm512_load_ps(bt + j);
             for (int k = k0; k < K; k++)
                 acc = _mm512_fmadd_ps(
