@@ -7,24 +7,11 @@
  * +-127) are where an unsigned-offset vpmaddubsw would saturate int16;
  * they quantize exactly, so the result is the scalar set's to rounding. */
 #include "check.h"
+#include "kernel_sets.h"
 #include "kernels/dispatch.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const mdm_kernels *find(const char *name) {
-    const mdm_kernels *ks[8];
-    int n = mdm_kernels_available(ks, 8);
-    for (int i = 0; i < n; i++)
-        if (strcmp(ks[i]->name, name) == 0)
-            return ks[i];
-    return NULL;
-}
-
-static uint32_t next(uint64_t *s) {
-    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(*s >> 33);
-}
 
 /* out rows of K values: random in [-1, 1], or +-1 only (extreme). */
 static void *weights(mdm_type type, int K, int out, int extreme, uint64_t *rs, mdm_tensor *t) {
@@ -33,8 +20,8 @@ static void *weights(mdm_type type, int K, int out, int extreme, uint64_t *rs, m
     float *row = malloc((size_t)K * sizeof *row);
     for (int o = 0; o < out; o++) {
         for (int k = 0; k < K; k++)
-            row[k] = extreme ? (next(rs) & 1 ? 1.0f : -1.0f)
-                             : (float)(next(rs) % 2001) / 1000.0f - 1.0f;
+            row[k] = extreme ? (lcg_next(rs) & 1 ? 1.0f : -1.0f)
+                             : (float)(lcg_next(rs) % 2001) / 1000.0f - 1.0f;
         if (type == MDM_TYPE_Q8_0)
             mdm_quantize_row_q8_0(row, (void *)(data + (size_t)o * rb), (size_t)K);
         else
@@ -50,7 +37,7 @@ static void test_int8_sets_agree(void) {
     const mdm_kernels *sets[3];
     int n = 0;
     for (int i = 0; i < 3; i++)
-        if ((sets[n] = find(names[i])))
+        if ((sets[n] = find_set(names[i])))
             n++;
     if (n < 2) {
         SKIP("test_int8_sets_agree", "fewer than two x86 int8 sets on this CPU");
@@ -73,8 +60,8 @@ static void test_int8_sets_agree(void) {
                         float *x = malloc((size_t)T * K * sizeof *x);
                         float *bias = malloc((size_t)out * sizeof *bias);
                         for (int i = 0; i < T * K; i++) /* extreme: every |x| is its block's max */
-                            x[i] = ex ? (next(&rs) & 1 ? 3.0f : -3.0f)
-                                      : (float)(next(&rs) % 4001) / 1000.0f - 2.0f;
+                            x[i] = ex ? (lcg_next(&rs) & 1 ? 3.0f : -3.0f)
+                                      : (float)(lcg_next(&rs) % 4001) / 1000.0f - 2.0f;
                         for (int i = 0; i < out; i++)
                             bias[i] = (float)i * 0.25f;
                         void *ws = malloc(mdm_kernels_ws_bytes(T, K, 0, 0, 0));

@@ -8,6 +8,7 @@
  * past T in the last group), and for blocks whose scale inverse overflows
  * or that hold inf (the bytes saturate there and the sums keep q's). */
 #include "check.h"
+#include "kernel_sets.h"
 #include "kernels/dispatch.h"
 #include "kernels/x86/quantize_x.h"
 #include <math.h>
@@ -16,22 +17,8 @@
 #include <string.h>
 
 #if defined(__x86_64__)
-static const mdm_kernels *find(const char *name) {
-    const mdm_kernels *ks[8];
-    int n = mdm_kernels_available(ks, 8);
-    for (int i = 0; i < n; i++)
-        if (strcmp(ks[i]->name, name) == 0)
-            return ks[i];
-    return NULL;
-}
-
-static uint32_t next(uint64_t *s) {
-    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(*s >> 33);
-}
-
 static float uniform(uint64_t *s) { /* [-1, 1] */
-    return (float)(next(s) % 20001) / 10000.0f - 1.0f;
+    return (float)(lcg_next(s) % 20001) / 10000.0f - 1.0f;
 }
 
 static int32_t cvt(float f) {
@@ -69,9 +56,9 @@ static void quantize_ref(unsigned char *xq, const float *x, int T, int K, int G)
  * values near FLT_MAX. */
 static void fill(float *x, int T, int K, int edge, uint64_t *rs) {
     for (int t = 0; t < T; t++) {
-        const float mag = powf(10.0f, (float)((int)(next(rs) % 61) - 30));
+        const float mag = powf(10.0f, (float)((int)(lcg_next(rs) % 61) - 30));
         for (int b = 0; b < K / 32; b++) {
-            const unsigned kind = next(rs) % 16;
+            const unsigned kind = lcg_next(rs) % 16;
             float *v = x + (size_t)t * K + b * 32;
             for (int k = 0; k < 32; k++) {
                 float u = uniform(rs) * mag;
@@ -80,7 +67,7 @@ static void fill(float *x, int T, int K, int edge, uint64_t *rs) {
                 else if (edge && kind == 1)
                     u = uniform(rs) * 1e-40f;
                 else if (edge && kind == 2 && k == 5)
-                    u = next(rs) & 1 ? INFINITY : -INFINITY;
+                    u = lcg_next(rs) & 1 ? INFINITY : -INFINITY;
                 else if (edge && kind == 3)
                     u = uniform(rs) * 3.0e38f;
                 v[k] = u;
@@ -92,7 +79,7 @@ static void fill(float *x, int T, int K, int edge, uint64_t *rs) {
 typedef void quantize_fn(unsigned char *xq, const float *x, int T, int K);
 
 static void check_quantizer(const char *set, quantize_fn *fn, int G) {
-    if (!find(set)) {
+    if (!find_set(set)) {
         printf("SKIP test_quantize_x_%s: no %s set on this CPU\n", set, set);
         return;
     }

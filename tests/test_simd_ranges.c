@@ -9,6 +9,7 @@
  *    over more tokens than one chunk (T > 128, states kept between chunks),
  *    within 2e-5 of the largest value. */
 #include "check.h"
+#include "kernel_sets.h"
 #include "kernels/dispatch.h"
 #include "rel_err.h"
 #include <float.h>
@@ -27,13 +28,8 @@ static void find_sets(void) {
             sets[n_sets++] = ks[i];
 }
 
-static uint32_t next(uint64_t *s) {
-    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-    return (uint32_t)(*s >> 33);
-}
-
 static float uniform(uint64_t *s, float lo, float hi) {
-    return lo + (hi - lo) * (float)(next(s) >> 8) / (float)(1u << 24);
+    return lo + (hi - lo) * (float)(lcg_next(s) >> 8) / (float)(1u << 24);
 }
 
 /* op 0 SiLU, 1 softplus: every element within tolerance of the scalar set */

@@ -3,21 +3,16 @@
  * padded copy, so an element's result does not depend on where a share
  * starts. */
 #include "kernels/x86/avx2.h"
+#include "kernels/x86/log1p_poly.h"
 #include <string.h>
 
 #if defined(__x86_64__)
-/* log(1 + u) for u in [0, 1] as u P(u), the polynomial of the AVX-512
- * set's softplus (x86/act.c): no division. */
+/* log(1 + u) for u in [0, 1] as u P(u) (log1p_poly.h): no division. */
 MDM_AVX2_INLINE __m256 log1p_unit8(__m256 u) {
-    __m256 p = _mm256_set1_ps(0.00523251947f);
-    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(-0.0295042116f));
-    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(0.0782236531f));
-    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(-0.136629865f));
-    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(0.191058457f));
-    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(-0.248429269f));
-    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(0.333190858f));
-    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(-0.499994934f));
-    p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(0.99999994f));
+    __m256 p = _mm256_set1_ps(mdm_log1p_poly[0]);
+#pragma GCC unroll 8
+    for (int i = 1; i <= MDM_LOG1P_DEGREE; i++)
+        p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(mdm_log1p_poly[i]));
     return _mm256_mul_ps(p, u);
 }
 
