@@ -42,6 +42,11 @@ void mdm_scan_avx2(float *y, const float *x, const float *delta, const float *A,
                    const float *C, int ld_bc, const float *D, int T, int di, int N, float *h,
                    int c0, int c1);
 void mdm_silu_avx2(float *x, size_t n);
+void mdm_silu_mul_avx2(float *y, const float *z, size_t n);
+void mdm_matmul2_avx2_int8(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
+                           const float *x, int T, void *ws);
+void mdm_matmul2_avx2_vnni(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
+                           const float *x, int T, void *ws);
 
 /* 2^x for 8 lanes, x in [-125, 127] (the callers clamp), within 2e-7
  * relative: n = round(x) by the 1.5 * 2^23 trick, 2^(x - n) by a degree-5

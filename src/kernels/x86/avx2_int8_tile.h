@@ -164,9 +164,12 @@ static I8_TARGET void I8_FN(span)(float *y, const unsigned char *xq, const mdm_t
     }
 }
 
-I8_TARGET void I8_FN(mdm_matmul_int8_avx2)(float *y, const float *x, const mdm_tensor *w,
-                                           const float *bias, int T, void *ws) {
-    const int K = (int)w->ne[0], nb = K / 32, groups = (T + 7) / 8;
+/* y1 = x W1^T (+ bias) and, when w2, y2 = x W2^T (the same inputs): x
+ * quantized once for both. */
+I8_TARGET void I8_FN(mdm_matmul2_int8_avx2)(float *y1, const mdm_tensor *w1, const float *bias,
+                                            float *y2, const mdm_tensor *w2, const float *x,
+                                            int T, void *ws) {
+    const int K = (int)w1->ne[0], nb = K / 32, groups = (T + 7) / 8;
     unsigned char *xq = align32(ws);
     unsigned char *wq = align32(xq + (size_t)groups * nb * XG8_BYTES);
     float *sw = (float *)align32(wq + (size_t)MO * K);
@@ -174,8 +177,12 @@ I8_TARGET void I8_FN(mdm_matmul_int8_avx2)(float *y, const float *x, const mdm_t
     /* spans of token groups that stay in L2 while the row tiles pass (matmul.c) */
     const size_t span_bytes = (size_t)512 * 1024, group_bytes = (size_t)nb * XG8_BYTES;
     const int span = group_bytes < span_bytes ? (int)(span_bytes / group_bytes) : 1;
-    for (int g0 = 0; g0 < groups; g0 += span)
-        I8_FN(span)(y, xq, w, bias, T, g0, g0 + span < groups ? g0 + span : groups, wq, sw);
+    for (int g0 = 0; g0 < groups; g0 += span) {
+        const int g1 = g0 + span < groups ? g0 + span : groups;
+        I8_FN(span)(y1, xq, w1, bias, T, g0, g1, wq, sw);
+        if (w2)
+            I8_FN(span)(y2, xq, w2, NULL, T, g0, g1, wq, sw);
+    }
 }
 
 #undef I8_CAT2

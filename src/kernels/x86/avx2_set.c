@@ -15,6 +15,8 @@ const mdm_kernels mdm_kernels_avx2 = {
     .conv2d = mdm_conv2d_avx2,
     .upsample = mdm_upsample2x,
     .groupnorm = mdm_groupnorm,
+    .silu_mul = mdm_silu_mul_avx2,
+    .matmul2 = mdm_matmul2_avx2_int8,
 };
 
 const mdm_kernels mdm_kernels_avx2_vnni = {
@@ -28,5 +30,7 @@ const mdm_kernels mdm_kernels_avx2_vnni = {
     .conv2d = mdm_conv2d_avx2,
     .upsample = mdm_upsample2x,
     .groupnorm = mdm_groupnorm,
+    .silu_mul = mdm_silu_mul_avx2,
+    .matmul2 = mdm_matmul2_avx2_vnni,
 };
 #endif
