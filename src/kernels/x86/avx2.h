@@ -5,6 +5,7 @@
 #ifndef MDM_KERNELS_X86_AVX2_H
 #define MDM_KERNELS_X86_AVX2_H
 #include "kernels/dispatch.h"
+#include "kernels/x86/log1p_poly.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -43,6 +44,16 @@ void mdm_scan_avx2(float *y, const float *x, const float *delta, const float *A,
                    int c0, int c1);
 void mdm_silu_avx2(float *x, size_t n);
 void mdm_silu_mul_avx2(float *y, const float *z, size_t n);
+void mdm_conv1d_silu_avx2(float *y, const float *x, const float *w, const float *b, int T, int di,
+                          int K, int t0, int t1);
+/* softplus(x W^T + bias) for F32/F16 weights (the GEMM core), and per set
+ * for any weight type (int8 ones: matmul, then softplus). */
+void mdm_matmul_softplus_avx2(float *y, const float *x, const mdm_tensor *w, const float *bias,
+                              int T, void *ws);
+void mdm_matmul_softplus_avx2_int8(float *y, const float *x, const mdm_tensor *w,
+                                   const float *bias, int T, void *ws);
+void mdm_matmul_softplus_avx2_vnni(float *y, const float *x, const mdm_tensor *w,
+                                   const float *bias, int T, void *ws);
 void mdm_matmul2_avx2_int8(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
                            const float *x, int T, void *ws);
 void mdm_matmul2_avx2_vnni(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
@@ -75,6 +86,24 @@ MDM_AVX2_INLINE __m256 mdm_exp_neg256(__m256 x) {
         mdm_exp2_256(_mm256_min_ps(_mm256_max_ps(t, _mm256_set1_ps(-125.0f)), top));
     return _mm256_blendv_ps(e, _mm256_castsi256_ps(_mm256_set1_epi32(0x7f800000)),
                             _mm256_cmp_ps(t, top, _CMP_GT_OQ));
+}
+
+/* x * sigmoid(x) for 8 lanes (mdm_silu_avx2 and the fused passes). */
+MDM_AVX2_INLINE __m256 mdm_silu256(__m256 v) {
+    return _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), mdm_exp_neg256(v)));
+}
+
+/* softplus for 8 lanes: log(1 + e^x) = max(x, 0) + log1p(e^-|x|), log1p(u)
+ * as u P(u) (log1p_poly.h); x itself above 20, as torch (mdm_softplus_avx2
+ * and the fused dt_proj). */
+MDM_AVX2_INLINE __m256 mdm_softplus256(__m256 x) {
+    const __m256 u = mdm_exp_neg256(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x));
+    __m256 p = _mm256_set1_ps(mdm_log1p_poly[0]);
+#pragma GCC unroll 8
+    for (int i = 1; i <= MDM_LOG1P_DEGREE; i++)
+        p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(mdm_log1p_poly[i]));
+    const __m256 r = _mm256_add_ps(_mm256_max_ps(x, _mm256_setzero_ps()), _mm256_mul_ps(p, u));
+    return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, _mm256_set1_ps(20.0f), _CMP_GT_OQ));
 }
 #endif
 #endif

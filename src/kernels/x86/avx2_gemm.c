@@ -4,6 +4,7 @@
  * Ragged columns are stored through a small buffer (the scalar tail). */
 #include "kernels/im2col.h"
 #include "kernels/x86/avx2.h"
+#include <string.h>
 
 #if defined(__x86_64__)
 #define MR 6
@@ -89,6 +90,22 @@ MDM_AVX2 static void pack_panel(float *bp, const mdm_tensor *w, int o0, int nr, 
             bp[(size_t)k * 16 + j] = j < nr ? rows[(size_t)j * K + k] : 0.0f;
 }
 
+/* softplus on columns [0, nr) of T rows of stride ld, nr <= 16. */
+MDM_AVX2 static void softplus_cols(float *y, size_t ld, int T, int nr) {
+    for (int t = 0; t < T; t++) {
+        float *r = y + (size_t)t * ld;
+        int j = 0;
+        for (; j + 8 <= nr; j += 8)
+            _mm256_storeu_ps(r + j, mdm_softplus256(_mm256_loadu_ps(r + j)));
+        if (j < nr) {
+            float pad[8] = {0};
+            memcpy(pad, r + j, (size_t)(nr - j) * sizeof(float));
+            _mm256_storeu_ps(pad, mdm_softplus256(_mm256_loadu_ps(pad)));
+            memcpy(r + j, pad, (size_t)(nr - j) * sizeof(float));
+        }
+    }
+}
+
 void mdm_matmul_avx2(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
                      void *ws) {
     const int K = (int)w->ne[0], out = (int)w->ne[1];
@@ -98,6 +115,23 @@ void mdm_matmul_avx2(float *y, const float *x, const mdm_tensor *w, const float 
         pack_panel(bp, w, o, nr, K, tmp);
         mdm_gemm_panel_avx2(y + o, (size_t)out, x, (size_t)K, bp, K, T, nr, bias ? bias + o : NULL,
                             NULL);
+    }
+}
+
+/* dt_proj with its softplus (dispatch.h's matmul_softplus): each 16-column
+ * panel of y gets its softplus right after the GEMM core wrote it, while it
+ * is in L1/L2, instead of in a second pass over all of y; the bits of
+ * mdm_matmul_avx2 followed by mdm_softplus_avx2 (softplus is per lane). */
+void mdm_matmul_softplus_avx2(float *y, const float *x, const mdm_tensor *w, const float *bias,
+                              int T, void *ws) {
+    const int K = (int)w->ne[0], out = (int)w->ne[1];
+    float *bp = (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63), *tmp = bp + (size_t)K * 16;
+    for (int o = 0; o < out; o += 16) {
+        const int nr = out - o < 16 ? out - o : 16;
+        pack_panel(bp, w, o, nr, K, tmp);
+        mdm_gemm_panel_avx2(y + o, (size_t)out, x, (size_t)K, bp, K, T, nr, bias ? bias + o : NULL,
+                            NULL);
+        softplus_cols(y + o, (size_t)out, T, nr);
     }
 }
 

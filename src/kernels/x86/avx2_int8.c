@@ -116,4 +116,26 @@ void mdm_matmul2_avx2_vnni(float *y1, const mdm_tensor *w1, float *y2, const mdm
         mdm_matmul_avx2_vnni(y2, x, w2, NULL, T, ws);
     }
 }
+
+/* dt_proj with its softplus: fused on the F32 GEMM core (avx2_gemm.c) for
+ * float weights; int8 weights run the set's matmul, then softplus. */
+void mdm_matmul_softplus_avx2_int8(float *y, const float *x, const mdm_tensor *w,
+                                   const float *bias, int T, void *ws) {
+    if (is_int8(w)) {
+        mdm_matmul_avx2_int8(y, x, w, bias, T, ws);
+        mdm_softplus_avx2(y, (size_t)T * (size_t)w->ne[1]);
+    } else {
+        mdm_matmul_softplus_avx2(y, x, w, bias, T, ws);
+    }
+}
+
+void mdm_matmul_softplus_avx2_vnni(float *y, const float *x, const mdm_tensor *w,
+                                   const float *bias, int T, void *ws) {
+    if (is_int8(w)) {
+        mdm_matmul_avx2_vnni(y, x, w, bias, T, ws);
+        mdm_softplus_avx2(y, (size_t)T * (size_t)w->ne[1]);
+    } else {
+        mdm_matmul_softplus_avx2(y, x, w, bias, T, ws);
+    }
+}
 #endif

@@ -40,7 +40,7 @@ MDM_AVX2 void mdm_rmsnorm_avx2(float *y, const float *x, const float *w, int T, 
  * page, 4 KB on, at every token, which no prefetcher follows), with the
  * block's taps transposed to [k][channel] in L1. */
 MDM_AVX2 static void conv1d_block(float *y, const float *x, const float *w, const float *b,
-                                  int di, int K, int c0, int nc, int ta, int tb) {
+                                  int di, int K, int c0, int nc, int ta, int tb, int silu) {
     float wt[8][CONV_CB] __attribute__((aligned(32)));
     for (int j = 0; j < nc; j++)
         for (int k = 0; k < K; k++)
@@ -55,16 +55,17 @@ MDM_AVX2 static void conv1d_block(float *y, const float *x, const float *w, cons
                     acc = _mm256_fmadd_ps(_mm256_load_ps(wt[k] + j),
                                           _mm256_loadu_ps(x + (size_t)s * di + c0 + j), acc);
             }
-            _mm256_storeu_ps(yt + j, acc);
+            _mm256_storeu_ps(yt + j, silu ? mdm_silu256(acc) : acc);
         }
     }
 }
 
-MDM_AVX2 void mdm_conv1d_avx2(float *y, const float *x, const float *w, const float *b, int T,
-                              int di, int K, int t0, int t1) {
+/* conv1d, then SiLU when silu (lane for lane mdm_silu_avx2's bits). */
+MDM_AVX2 static void conv1d_range(float *y, const float *x, const float *w, const float *b,
+                                  int di, int K, int t0, int t1, int silu) {
     const int c8 = K <= 8 ? di / 8 * 8 : 0;
     for (int c0 = 0; c0 < c8; c0 += CONV_CB)
-        conv1d_block(y, x, w, b, di, K, c0, c8 - c0 < CONV_CB ? c8 - c0 : CONV_CB, t0, t1);
+        conv1d_block(y, x, w, b, di, K, c0, c8 - c0 < CONV_CB ? c8 - c0 : CONV_CB, t0, t1, silu);
     for (int c = c8; c < di; c++) /* ragged channels: the reference loop */
         for (int t = t0; t < t1; t++) {
             float acc = b ? b[c] : 0.0f;
@@ -73,8 +74,21 @@ MDM_AVX2 void mdm_conv1d_avx2(float *y, const float *x, const float *w, const fl
                 if (s >= 0)
                     acc += w[(size_t)c * K + k] * x[(size_t)s * di + c];
             }
-            y[(size_t)t * di + c] = acc;
+            y[(size_t)t * di + c] =
+                silu ? _mm256_cvtss_f32(mdm_silu256(_mm256_set1_ps(acc))) : acc;
         }
+}
+
+MDM_AVX2 void mdm_conv1d_avx2(float *y, const float *x, const float *w, const float *b, int T,
+                              int di, int K, int t0, int t1) {
+    conv1d_range(y, x, w, b, di, K, t0, t1, 0);
+    (void)T;
+}
+
+/* conv1d then SiLU in one pass (the Mamba block's conv1d -> SiLU). */
+MDM_AVX2 void mdm_conv1d_silu_avx2(float *y, const float *x, const float *w, const float *b,
+                                   int T, int di, int K, int t0, int t1) {
+    conv1d_range(y, x, w, b, di, K, t0, t1, 1);
     (void)T;
 }
 #endif

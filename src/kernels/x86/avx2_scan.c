@@ -78,20 +78,16 @@ void mdm_scan_avx2(float *y, const float *x, const float *delta, const float *A,
         mdm_scan_ref_range(y, x, delta, A, B, C, ld_bc, D, T, di, N, h, c8, c1);
 }
 
-MDM_AVX2_INLINE __m256 silu8(__m256 v) {
-    return _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), mdm_exp_neg256(v)));
-}
-
 /* The ragged end runs through the same vector code on a padded copy, so an
  * element's result does not depend on where a share starts. */
 MDM_AVX2 void mdm_silu_avx2(float *x, size_t n) {
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(x + i, silu8(_mm256_loadu_ps(x + i)));
+        _mm256_storeu_ps(x + i, mdm_silu256(_mm256_loadu_ps(x + i)));
     if (i < n) {
         float pad[8] = {0};
         memcpy(pad, x + i, (n - i) * sizeof(float));
-        _mm256_storeu_ps(pad, silu8(_mm256_loadu_ps(pad)));
+        _mm256_storeu_ps(pad, mdm_silu256(_mm256_loadu_ps(pad)));
         memcpy(x + i, pad, (n - i) * sizeof(float));
     }
 }
@@ -100,14 +96,15 @@ MDM_AVX2 void mdm_silu_avx2(float *x, size_t n) {
 MDM_AVX2 void mdm_silu_mul_avx2(float *y, const float *z, size_t n) {
     size_t i = 0;
     for (; i + 8 <= n; i += 8) {
-        const __m256 g = silu8(_mm256_loadu_ps(z + i));
+        const __m256 g = mdm_silu256(_mm256_loadu_ps(z + i));
         _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_loadu_ps(y + i), g));
     }
     if (i < n) {
         float py[8] = {0}, pz[8] = {0};
         memcpy(py, y + i, (n - i) * sizeof(float));
         memcpy(pz, z + i, (n - i) * sizeof(float));
-        _mm256_storeu_ps(py, _mm256_mul_ps(_mm256_loadu_ps(py), silu8(_mm256_loadu_ps(pz))));
+        const __m256 g = mdm_silu256(_mm256_loadu_ps(pz));
+        _mm256_storeu_ps(py, _mm256_mul_ps(_mm256_loadu_ps(py), g));
         memcpy(y + i, py, (n - i) * sizeof(float));
     }
 }

@@ -15,8 +15,10 @@ const mdm_kernels mdm_kernels_avx2 = {
     .conv2d = mdm_conv2d_avx2,
     .upsample = mdm_upsample2x,
     .groupnorm = mdm_groupnorm,
+    .conv1d_silu = mdm_conv1d_silu_avx2,
     .silu_mul = mdm_silu_mul_avx2,
     .matmul2 = mdm_matmul2_avx2_int8,
+    .matmul_softplus = mdm_matmul_softplus_avx2_int8,
 };
 
 const mdm_kernels mdm_kernels_avx2_vnni = {
@@ -30,7 +32,9 @@ const mdm_kernels mdm_kernels_avx2_vnni = {
     .conv2d = mdm_conv2d_avx2,
     .upsample = mdm_upsample2x,
     .groupnorm = mdm_groupnorm,
+    .conv1d_silu = mdm_conv1d_silu_avx2,
     .silu_mul = mdm_silu_mul_avx2,
     .matmul2 = mdm_matmul2_avx2_vnni,
+    .matmul_softplus = mdm_matmul_softplus_avx2_vnni,
 };
 #endif
