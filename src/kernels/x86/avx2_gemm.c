@@ -106,8 +106,12 @@ MDM_AVX2 static void softplus_cols(float *y, size_t ld, int T, int nr) {
     }
 }
 
-void mdm_matmul_avx2(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
-                     void *ws) {
+/* y = x W^T (+ bias) by 16-column panels; with softplus, each panel gets
+ * its softplus right after the GEMM core wrote it, while it is in L1/L2
+ * (dispatch.h's matmul_softplus): the bits of the plain matmul followed by
+ * mdm_softplus_avx2, as softplus is per lane. */
+static void matmul_panels(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
+                          void *ws, int softplus) {
     const int K = (int)w->ne[0], out = (int)w->ne[1];
     float *bp = (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63), *tmp = bp + (size_t)K * 16;
     for (int o = 0; o < out; o += 16) {
@@ -115,24 +119,19 @@ void mdm_matmul_avx2(float *y, const float *x, const mdm_tensor *w, const float 
         pack_panel(bp, w, o, nr, K, tmp);
         mdm_gemm_panel_avx2(y + o, (size_t)out, x, (size_t)K, bp, K, T, nr, bias ? bias + o : NULL,
                             NULL);
+        if (softplus)
+            softplus_cols(y + o, (size_t)out, T, nr);
     }
 }
 
-/* dt_proj with its softplus (dispatch.h's matmul_softplus): each 16-column
- * panel of y gets its softplus right after the GEMM core wrote it, while it
- * is in L1/L2, instead of in a second pass over all of y; the bits of
- * mdm_matmul_avx2 followed by mdm_softplus_avx2 (softplus is per lane). */
+void mdm_matmul_avx2(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
+                     void *ws) {
+    matmul_panels(y, x, w, bias, T, ws, 0);
+}
+
 void mdm_matmul_softplus_avx2(float *y, const float *x, const mdm_tensor *w, const float *bias,
                               int T, void *ws) {
-    const int K = (int)w->ne[0], out = (int)w->ne[1];
-    float *bp = (float *)(((uintptr_t)ws + 63) & ~(uintptr_t)63), *tmp = bp + (size_t)K * 16;
-    for (int o = 0; o < out; o += 16) {
-        const int nr = out - o < 16 ? out - o : 16;
-        pack_panel(bp, w, o, nr, K, tmp);
-        mdm_gemm_panel_avx2(y + o, (size_t)out, x, (size_t)K, bp, K, T, nr, bias ? bias + o : NULL,
-                            NULL);
-        softplus_cols(y + o, (size_t)out, T, nr);
-    }
+    matmul_panels(y, x, w, bias, T, ws, 1);
 }
 
 /* ---- 3x3 convolution: bounded im2col (16 pixels of a row) + the core ---- */
