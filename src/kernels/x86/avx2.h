@@ -14,12 +14,22 @@
 #define MDM_AVX2_INLINE static inline __attribute__((always_inline)) MDM_AVX2
 #define MDM_AVX2_VNNI __attribute__((target("avx2,fma,f16c,avxvnni")))
 
-/* Matmul of the avx2 and avx2-vnni sets: Q8_0/Q4_0 weights on the int8
- * path (avx2_int8.c), the others on the F32 GEMM core (mdm_matmul_avx2). */
-void mdm_matmul_avx2_int8(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
+/* Matmuls of the avx2 (_madd: vpmaddubsw) and avx2-vnni (_vnni) sets:
+ * Q8_0/Q4_0 weights on the int8 path (avx2_int8.c, one definition per set
+ * from avx2_int8_tile.h), the others on the F32 GEMM core
+ * (mdm_matmul_avx2); matmul2 and matmul_softplus as dispatch.h. */
+void mdm_matmul_avx2_madd(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
                           void *ws);
 void mdm_matmul_avx2_vnni(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
                           void *ws);
+void mdm_matmul2_avx2_madd(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
+                           const float *x, int T, void *ws);
+void mdm_matmul2_avx2_vnni(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
+                           const float *x, int T, void *ws);
+void mdm_matmul_softplus_avx2_madd(float *y, const float *x, const mdm_tensor *w,
+                                   const float *bias, int T, void *ws);
+void mdm_matmul_softplus_avx2_vnni(float *y, const float *x, const mdm_tensor *w,
+                                   const float *bias, int T, void *ws);
 /* Weight rows [o0, o0 + mo) of a Q8_0/Q4_0 tensor as 32 bytes and one f32
  * scale per (row, block): unsigned (Q8_0 + 128; Q4_0's raw nibbles) when
  * u8, else Q8_0's own bytes.  bstride 0: [row][block] (the AVX2 tiles);
@@ -46,18 +56,9 @@ void mdm_silu_avx2(float *x, size_t n);
 void mdm_silu_mul_avx2(float *y, const float *z, size_t n);
 void mdm_conv1d_silu_avx2(float *y, const float *x, const float *w, const float *b, int T, int di,
                           int K, int t0, int t1);
-/* softplus(x W^T + bias) for F32/F16 weights (the GEMM core), and per set
- * for any weight type (int8 ones: matmul, then softplus). */
+/* softplus(x W^T + bias) on the F32 GEMM core (F32/F16 weights). */
 void mdm_matmul_softplus_avx2(float *y, const float *x, const mdm_tensor *w, const float *bias,
                               int T, void *ws);
-void mdm_matmul_softplus_avx2_int8(float *y, const float *x, const mdm_tensor *w,
-                                   const float *bias, int T, void *ws);
-void mdm_matmul_softplus_avx2_vnni(float *y, const float *x, const mdm_tensor *w,
-                                   const float *bias, int T, void *ws);
-void mdm_matmul2_avx2_int8(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
-                           const float *x, int T, void *ws);
-void mdm_matmul2_avx2_vnni(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
-                           const float *x, int T, void *ws);
 
 /* 2^x for 8 lanes, x in [-125, 127] (the callers clamp), within 2e-7
  * relative: n = round(x) by the 1.5 * 2^23 trick, 2^(x - n) by a degree-5

@@ -59,6 +59,10 @@ MDM_AVX2 void mdm_pack_rows_int8_avx2(unsigned char *wq, float *sw, const mdm_te
     }
 }
 
+static int is_int8(const mdm_tensor *w) {
+    return w->type == MDM_TYPE_Q8_0 || w->type == MDM_TYPE_Q4_0;
+}
+
 #define I8_TARGET MDM_AVX2
 #define I8_SUFFIX _madd
 #define I8_VNNI 0
@@ -75,67 +79,4 @@ MDM_AVX2 void mdm_pack_rows_int8_avx2(unsigned char *wq, float *sw, const mdm_te
 #undef I8_SUFFIX
 #undef I8_VNNI
 
-static int is_int8(const mdm_tensor *w) {
-    return w->type == MDM_TYPE_Q8_0 || w->type == MDM_TYPE_Q4_0;
-}
-
-void mdm_matmul_avx2_int8(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
-                          void *ws) {
-    if (is_int8(w))
-        mdm_matmul2_int8_avx2_madd(y, w, bias, NULL, NULL, x, T, ws);
-    else
-        mdm_matmul_avx2(y, x, w, bias, T, ws);
-}
-
-void mdm_matmul_avx2_vnni(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
-                          void *ws) {
-    if (is_int8(w))
-        mdm_matmul2_int8_avx2_vnni(y, w, bias, NULL, NULL, x, T, ws);
-    else
-        mdm_matmul_avx2(y, x, w, bias, T, ws);
-}
-
-/* Two matmuls of one x (dispatch.h's matmul2): quantized once when both
- * weights are int8, else the two calls. */
-void mdm_matmul2_avx2_int8(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
-                           const float *x, int T, void *ws) {
-    if (is_int8(w1) && is_int8(w2)) {
-        mdm_matmul2_int8_avx2_madd(y1, w1, NULL, y2, w2, x, T, ws);
-    } else {
-        mdm_matmul_avx2_int8(y1, x, w1, NULL, T, ws);
-        mdm_matmul_avx2_int8(y2, x, w2, NULL, T, ws);
-    }
-}
-
-void mdm_matmul2_avx2_vnni(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
-                           const float *x, int T, void *ws) {
-    if (is_int8(w1) && is_int8(w2)) {
-        mdm_matmul2_int8_avx2_vnni(y1, w1, NULL, y2, w2, x, T, ws);
-    } else {
-        mdm_matmul_avx2_vnni(y1, x, w1, NULL, T, ws);
-        mdm_matmul_avx2_vnni(y2, x, w2, NULL, T, ws);
-    }
-}
-
-/* dt_proj with its softplus: fused on the F32 GEMM core (avx2_gemm.c) for
- * float weights; int8 weights run the set's matmul, then softplus. */
-void mdm_matmul_softplus_avx2_int8(float *y, const float *x, const mdm_tensor *w,
-                                   const float *bias, int T, void *ws) {
-    if (is_int8(w)) {
-        mdm_matmul_avx2_int8(y, x, w, bias, T, ws);
-        mdm_softplus_avx2(y, (size_t)T * (size_t)w->ne[1]);
-    } else {
-        mdm_matmul_softplus_avx2(y, x, w, bias, T, ws);
-    }
-}
-
-void mdm_matmul_softplus_avx2_vnni(float *y, const float *x, const mdm_tensor *w,
-                                   const float *bias, int T, void *ws) {
-    if (is_int8(w)) {
-        mdm_matmul_avx2_vnni(y, x, w, bias, T, ws);
-        mdm_softplus_avx2(y, (size_t)T * (size_t)w->ne[1]);
-    } else {
-        mdm_matmul_softplus_avx2(y, x, w, bias, T, ws);
-    }
-}
 #endif

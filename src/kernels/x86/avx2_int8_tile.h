@@ -185,6 +185,39 @@ I8_TARGET void I8_FN(mdm_matmul2_int8_avx2)(float *y1, const mdm_tensor *w1, con
     }
 }
 
+/* The set's entries (dispatch.h): Q8_0/Q4_0 weights on this int8 path,
+ * the others on the F32 GEMM core (avx2_gemm.c). */
+void I8_FN(mdm_matmul_avx2)(float *y, const float *x, const mdm_tensor *w, const float *bias,
+                            int T, void *ws) {
+    if (is_int8(w))
+        I8_FN(mdm_matmul2_int8_avx2)(y, w, bias, NULL, NULL, x, T, ws);
+    else
+        mdm_matmul_avx2(y, x, w, bias, T, ws);
+}
+
+/* Two matmuls of one x: quantized once when both weights are int8. */
+void I8_FN(mdm_matmul2_avx2)(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
+                             const float *x, int T, void *ws) {
+    if (is_int8(w1) && is_int8(w2)) {
+        I8_FN(mdm_matmul2_int8_avx2)(y1, w1, NULL, y2, w2, x, T, ws);
+    } else {
+        I8_FN(mdm_matmul_avx2)(y1, x, w1, NULL, T, ws);
+        I8_FN(mdm_matmul_avx2)(y2, x, w2, NULL, T, ws);
+    }
+}
+
+/* dt_proj with its softplus: fused on the F32 GEMM core for float weights;
+ * int8 weights run the matmul, then softplus. */
+void I8_FN(mdm_matmul_softplus_avx2)(float *y, const float *x, const mdm_tensor *w,
+                                     const float *bias, int T, void *ws) {
+    if (is_int8(w)) {
+        I8_FN(mdm_matmul_avx2)(y, x, w, bias, T, ws);
+        mdm_softplus_avx2(y, (size_t)T * (size_t)w->ne[1]);
+    } else {
+        mdm_matmul_softplus_avx2(y, x, w, bias, T, ws);
+    }
+}
+
 #undef I8_CAT2
 #undef I8_CAT
 #undef I8_FN

@@ -6,7 +6,7 @@
 #if defined(__x86_64__)
 const mdm_kernels mdm_kernels_avx2 = {
     .name = "avx2",
-    .matmul = mdm_matmul_avx2_int8,
+    .matmul = mdm_matmul_avx2_madd,
     .rmsnorm = mdm_rmsnorm_avx2,
     .conv1d = mdm_conv1d_avx2,
     .scan = mdm_scan_avx2,
@@ -17,8 +17,8 @@ const mdm_kernels mdm_kernels_avx2 = {
     .groupnorm = mdm_groupnorm,
     .conv1d_silu = mdm_conv1d_silu_avx2,
     .silu_mul = mdm_silu_mul_avx2,
-    .matmul2 = mdm_matmul2_avx2_int8,
-    .matmul_softplus = mdm_matmul_softplus_avx2_int8,
+    .matmul2 = mdm_matmul2_avx2_madd,
+    .matmul_softplus = mdm_matmul_softplus_avx2_madd,
 };
 
 const mdm_kernels mdm_kernels_avx2_vnni = {
