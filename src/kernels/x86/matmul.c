@@ -68,15 +68,21 @@ MDM_AVX512 static void pack_panel(float *bp, const mdm_tensor *w, int o0, int nr
     }
 }
 
+/* With softplus, on each result before its store (dispatch.h's
+ * matmul_softplus: dt_proj and its activation, delta not read back). */
 static void matmul_f32(float *y, const float *x, const mdm_tensor *w, const float *bias, int T,
-                       unsigned char *ws) {
+                       unsigned char *ws, int softplus) {
     const int K = (int)w->ne[0], out = (int)w->ne[1];
     float *bp = (float *)align64(ws), *tmp = (float *)align64(bp + (size_t)K * 32);
     for (int o = 0; o < out; o += NR) {
         const int nr = out - o < NR ? out - o : NR;
         pack_panel(bp, w, o, nr, K, tmp);
-        mdm_gemm_panel_avx512(y + o, (size_t)out, x, (size_t)K, bp, K, T, nr,
-                              bias ? bias + o : NULL, NULL);
+        if (softplus)
+            mdm_gemm_panel_softplus_avx512(y + o, (size_t)out, x, (size_t)K, bp, K, T, nr,
+                                           bias ? bias + o : NULL);
+        else
+            mdm_gemm_panel_avx512(y + o, (size_t)out, x, (size_t)K, bp, K, T, nr,
+                                  bias ? bias + o : NULL, NULL);
     }
 }
 
@@ -237,7 +243,7 @@ void mdm_matmul_avx512(float *y, const float *x, const mdm_tensor *w, const floa
     if (is_int8(w))
         matmul_int8(y, w, bias, NULL, NULL, x, T, ws);
     else
-        matmul_f32(y, x, w, bias, T, ws);
+        matmul_f32(y, x, w, bias, T, ws, 0);
 }
 
 void mdm_matmul2_avx512(float *y1, const mdm_tensor *w1, float *y2, const mdm_tensor *w2,
@@ -247,6 +253,18 @@ void mdm_matmul2_avx512(float *y1, const mdm_tensor *w1, float *y2, const mdm_te
     } else {
         mdm_matmul_avx512(y1, x, w1, NULL, T, ws);
         mdm_matmul_avx512(y2, x, w2, NULL, T, ws);
+    }
+}
+
+/* y = softplus(x W^T + bias): the bits of mdm_matmul_avx512 followed by
+ * mdm_softplus_avx512 (the same panels, tile and per-element softplus). */
+void mdm_matmul_softplus_avx512(float *y, const float *x, const mdm_tensor *w, const float *bias,
+                                int T, void *ws) {
+    if (is_int8(w)) {
+        matmul_int8(y, w, bias, NULL, NULL, x, T, ws);
+        mdm_softplus_avx512(y, (size_t)T * (size_t)w->ne[1]);
+    } else {
+        matmul_f32(y, x, w, bias, T, ws, 1);
     }
 }
 #endif
