@@ -4,7 +4,7 @@
  * Per state update h = e^(dt A) h + dt B x, the exponent dt A is never
  * positive (dt = softplus >= 0, A = -exp(A_log) < 0), so e^(dt A) is
  * computed as 2^(dt A') with A' = A log2(e) scaled once per channel block:
- * no clamp, no Cody-Waite split, just f = x - round(x) (exact), a
+ * no clamp, no Cody-Waite split, just f = x - floor(x) (exact), a
  * degree-5 polynomial for 2^f and a scalef.  For the common d_state 16 the
  * 16 state vectors stay in registers through the whole token loop.
  *
@@ -20,20 +20,22 @@
 #define T_CHUNK 128 /* tokens per chunk of a long sequence */
 #define NOINLINE __attribute__((noinline))
 
-/* 2^x for 16 lanes: x = n + f, |f| <= 1/2, 2^f by a polynomial fitted for
- * relative error (1.7e-7 in float; exact 1 at f = 0, so states that decay
- * slowly, e near 1, are not biased), times 2^n by scalef (gradual
- * underflow; 0 for very negative x). */
+/* 2^x for 16 lanes: x = n + f with n = floor(x), f in [0, 1) from one
+ * vreduceps (exact), 2^f by a polynomial fitted for relative error
+ * (1.7e-7 in float) with 2^0 = 1 and 2^1 = 2 exact, so states that decay
+ * slowly (x just below 0: f near 1, n = -1) are not biased, times 2^n by
+ * a scalef of x itself (it takes floor(x); gradual underflow, 0 for very
+ * negative x).  reduce and scalef issue beside the FMAs on the CPUs
+ * measured (tools/bench/pipes.c); the subtract of round/subtract did not. */
 MDM_AVX512_INLINE __m512 exp2_16(__m512 x) {
-    const __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    const __m512 f = _mm512_sub_ps(x, n);
-    __m512 p = _mm512_set1_ps(0.00132647157f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.00967151206f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.0555073358f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.240222424f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.693147004f));
+    const __m512 f = _mm512_reduce_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    __m512 p = _mm512_set1_ps(0.00187936041f);
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.00899103377f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.055818487f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.240159407f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.693151712f));
     p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
+    return _mm512_scalef_ps(p, x);
 }
 
 /* Tokens [t0, t1) of channels c..c+15 (mask m) for N states (a constant
