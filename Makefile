@@ -123,6 +123,11 @@ $(BUILD)/mdm-ctx-size: $(call obj,tools/bench/ctx_size.c) $(BUILD)/libmdm.a
 all: $(if $(BENCH_SRC),$(BUILD)/mdm-bench-memory)
 $(BUILD)/mdm-bench-memory: $(call obj,tools/bench/memory.c) $(BUILD)/libmdm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
+# mdm-bench-pipes: which AVX-512 ops share the vpdpbusd and FMA pipes (x86-64;
+# elsewhere it says so and exits).
+all: $(if $(BENCH_SRC),$(BUILD)/mdm-bench-pipes)
+$(BUILD)/mdm-bench-pipes: $(call obj,tools/bench/pipes.c)
+	$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LDLIBS) -o $@
 # mdm-bench-step: the laptop targets, configurations alternated in one process.
 all: $(if $(BENCH_SRC),$(BUILD)/mdm-bench-step)
 $(BUILD)/mdm-bench-step: $(call obj,tools/bench/step.c tools/bench/peak.c) $(BUILD)/libmdm.a
