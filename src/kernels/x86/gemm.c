@@ -31,23 +31,31 @@ MDM_AVX512_INLINE void tile(int mr, float *c, size_t ldc, const float *a, size_t
         cb0 = _mm512_maskz_loadu_ps(m0, col_bias);
         cb1 = _mm512_maskz_loadu_ps(m1, col_bias + 16);
     }
+    __m512 v[2 * MR]; /* row i's two vectors at 2 i, 2 i + 1 */
 #pragma GCC unroll 12
     for (int i = 0; i < mr; i++) {
-        __m512 v0 = acc0[i], v1 = acc1[i];
+        v[2 * i] = acc0[i];
+        v[2 * i + 1] = acc1[i];
         if (col_bias) {
-            v0 = _mm512_add_ps(v0, cb0);
-            v1 = _mm512_add_ps(v1, cb1);
+            v[2 * i] = _mm512_add_ps(v[2 * i], cb0);
+            v[2 * i + 1] = _mm512_add_ps(v[2 * i + 1], cb1);
         } else if (row_bias) {
             const __m512 rb = _mm512_set1_ps(row_bias[i]);
-            v0 = _mm512_add_ps(v0, rb);
-            v1 = _mm512_add_ps(v1, rb);
+            v[2 * i] = _mm512_add_ps(v[2 * i], rb);
+            v[2 * i + 1] = _mm512_add_ps(v[2 * i + 1], rb);
         }
-        if (softplus) {
-            v0 = mdm_softplus512(v0);
-            v1 = mdm_softplus512(v1);
-        }
-        _mm512_mask_storeu_ps(c + (size_t)i * ldc, m0, v0);
-        _mm512_mask_storeu_ps(c + (size_t)i * ldc + 16, m1, v1);
+    }
+    if (softplus) { /* eight results in lockstep (x86.h), then pairs */
+        int g = 0;
+        for (; g + 8 <= 2 * mr; g += 8)
+            mdm_softplus512_k(v + g, 8);
+        for (; g < 2 * mr; g += 2)
+            mdm_softplus512_k(v + g, 2);
+    }
+#pragma GCC unroll 12
+    for (int i = 0; i < mr; i++) {
+        _mm512_mask_storeu_ps(c + (size_t)i * ldc, m0, v[2 * i]);
+        _mm512_mask_storeu_ps(c + (size_t)i * ldc + 16, m1, v[2 * i + 1]);
     }
 }
 
