@@ -53,19 +53,20 @@ MDM_AVX512 static void pack_panel(float *bp, const mdm_tensor *w, int o0, int nr
         }
         rows = tmp;
     }
-    const __m512i idx = _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6,
-                                                            5, 4, 3, 2, 1, 0),
-                                           _mm512_set1_epi32(K));
-    const __mmask16 m0 = (__mmask16)(nr >= 16 ? 0xffff : (1u << nr) - 1);
-    const __mmask16 m1 = (__mmask16)(nr >= 32 ? 0xffff : nr > 16 ? (1u << (nr - 16)) - 1 : 0);
-    const float *r16 = rows + (size_t)16 * K;
-    for (int k = 0; k < K; k++) {
-        __m512 v0 = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m0, idx, rows + k, 4);
-        __m512 v1 = m1 ? _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m1, idx, r16 + k, 4)
-                       : _mm512_setzero_ps();
-        _mm512_store_ps(bp + (size_t)k * 32, v0);
-        _mm512_store_ps(bp + (size_t)k * 32 + 16, v1);
-    }
+    /* 16 x 16 blocks transposed in registers (16 gathers per block took 15 %
+     * of dt_proj's time); rows past nr and columns past K load as zeros */
+    for (int j0 = 0; j0 < 32; j0 += 16)
+        for (int k0 = 0; k0 < K; k0 += 16) {
+            const int kn = K - k0 < 16 ? K - k0 : 16;
+            const __mmask16 km = (__mmask16)(kn == 16 ? 0xffff : (1u << kn) - 1);
+            __m512 r[16];
+            for (int j = 0; j < 16; j++)
+                r[j] = j0 + j < nr ? _mm512_maskz_loadu_ps(km, rows + (size_t)(j0 + j) * K + k0)
+                                   : _mm512_setzero_ps();
+            mdm_transpose16_ps(r);
+            for (int k = 0; k < kn; k++)
+                _mm512_store_ps(bp + (size_t)(k0 + k) * 32 + j0, r[k]);
+        }
 }
 
 /* With softplus, on each result before its store (dispatch.h's
