@@ -20,22 +20,24 @@
 #define T_CHUNK 128 /* tokens per chunk of a long sequence */
 #define NOINLINE __attribute__((noinline))
 
-/* 2^x for 16 lanes: x = n + f with n = floor(x), f in [0, 1) from one
+/* 2^x for k vectors of 16 lanes in lockstep (x86.h: MDM_EACH): x = n + f,
+ * n = floor(x), f in [0, 1) from one
  * vreduceps (exact), 2^f by a polynomial fitted for relative error
  * (1.7e-7 in float) with 2^0 = 1 and 2^1 = 2 exact, so states that decay
  * slowly (x just below 0: f near 1, n = -1) are not biased, times 2^n by
  * a scalef of x itself (it takes floor(x); gradual underflow, 0 for very
  * negative x).  reduce and scalef issue beside the FMAs on the CPUs
  * measured (tools/bench/pipes.c); the subtract of round/subtract did not. */
-MDM_AVX512_INLINE __m512 exp2_16(__m512 x) {
-    const __m512 f = _mm512_reduce_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
-    __m512 p = _mm512_set1_ps(0.00187936041f);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.00899103377f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.055818487f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.240159407f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.693151712f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, x);
+MDM_AVX512_INLINE void exp2_16_k(__m512 *x, const int k) {
+    static const float c[6] = {0.00187936041f, 0.00899103377f, 0.055818487f,
+                               0.240159407f,   0.693151712f,   1.0f};
+    __m512 f[4], p[4];
+    MDM_EACH(j, k) f[j] = _mm512_reduce_ps(x[j], _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    MDM_EACH(j, k) p[j] = _mm512_set1_ps(c[0]);
+#pragma GCC unroll 5
+    for (int i = 1; i < 6; i++)
+        MDM_EACH(j, k) p[j] = _mm512_fmadd_ps(p[j], f[j], _mm512_set1_ps(c[i]));
+    MDM_EACH(j, k) x[j] = _mm512_scalef_ps(p[j], x[j]);
 }
 
 /* Tokens [t0, t1) of channels c..c+15 (mask m) for N states (a constant
@@ -63,9 +65,20 @@ MDM_AVX512_INLINE void scan_tokens(float *y, const float *x, const float *delta,
         const float *Bt = B + (size_t)t * ld_bc, *Ct = C + (size_t)t * ld_bc;
         __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
                          _mm512_setzero_ps()};
-#pragma GCC unroll 16
-        for (int n = 0; n < N; n++) {
-            const __m512 e = exp2_16(_mm512_mul_ps(dt, _mm512_load_ps(at + n * 16)));
+        /* four states in lockstep (x86.h: MDM_EACH), then one at a time */
+        int n = 0;
+#pragma GCC unroll 4
+        for (; n + 4 <= N; n += 4) {
+            __m512 e[4];
+            MDM_EACH(j, 4) e[j] = _mm512_mul_ps(dt, _mm512_load_ps(at + (n + j) * 16));
+            exp2_16_k(e, 4);
+            MDM_EACH(j, 4) h[n + j] = _mm512_fmadd_ps(e[j], h[n + j],
+                                                      _mm512_mul_ps(dtx, _mm512_set1_ps(Bt[n + j])));
+            MDM_EACH(j, 4) acc[j] = _mm512_fmadd_ps(h[n + j], _mm512_set1_ps(Ct[n + j]), acc[j]);
+        }
+        for (; n < N; n++) {
+            __m512 e = _mm512_mul_ps(dt, _mm512_load_ps(at + n * 16));
+            exp2_16_k(&e, 1);
             h[n] = _mm512_fmadd_ps(e, h[n], _mm512_mul_ps(dtx, _mm512_set1_ps(Bt[n])));
             acc[n & 3] = _mm512_fmadd_ps(h[n], _mm512_set1_ps(Ct[n]), acc[n & 3]);
         }
