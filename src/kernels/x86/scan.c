@@ -21,13 +21,13 @@
 #define NOINLINE __attribute__((noinline))
 
 /* 2^x for k vectors of 16 lanes in lockstep (x86.h: MDM_EACH): x = n + f,
- * n = floor(x), f in [0, 1) from one
- * vreduceps (exact), 2^f by a polynomial fitted for relative error
- * (1.7e-7 in float) with 2^0 = 1 and 2^1 = 2 exact, so states that decay
- * slowly (x just below 0: f near 1, n = -1) are not biased, times 2^n by
- * a scalef of x itself (it takes floor(x); gradual underflow, 0 for very
- * negative x).  reduce and scalef issue beside the FMAs on the CPUs
- * measured (tools/bench/pipes.c); the subtract of round/subtract did not. */
+ * n = floor(x), f in [0, 1) from one vreduceps (exact), 2^f by a polynomial
+ * fitted for relative error (1.7e-7 in float) with 2^0 = 1 and 2^1 = 2
+ * exact, so states that decay slowly (x just below 0: f near 1, n = -1) are
+ * not biased, times 2^n by a scalef of x itself (it takes floor(x); gradual
+ * underflow, 0 for very negative x).  reduce and scalef issue beside the
+ * FMAs on the CPUs measured (mdm-bench-pipes); a round and a subtract took
+ * one FMA slot more. */
 MDM_AVX512_INLINE void exp2_16_k(__m512 *x, const int k) {
     static const float c[6] = {0.00187936041f, 0.00899103377f, 0.055818487f,
                                0.240159407f,   0.693151712f,   1.0f};
