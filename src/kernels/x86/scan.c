@@ -26,8 +26,8 @@
  * exact, so states that decay slowly (x just below 0: f near 1, n = -1) are
  * not biased, times 2^n by a scalef of x itself (it takes floor(x); gradual
  * underflow, 0 for very negative x).  reduce and scalef issue beside the
- * FMAs on the CPUs measured (mdm-bench-pipes); a round and a subtract took
- * one FMA slot more. */
+ * FMAs on the CPUs measured (mdm-bench-pipes); the reduce is one op and one
+ * step of latency less than a round and a subtract. */
 MDM_AVX512_INLINE void exp2_16_k(__m512 *x, const int k) {
     static const float c[6] = {0.00187936041f, 0.00899103377f, 0.055818487f,
                                0.240159407f,   0.693151712f,   1.0f};
