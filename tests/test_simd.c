@@ -148,6 +148,55 @@ static void simd_scan(void) {
                 }
 }
 
+/* The fused scan (dispatch.h: scan_dt) against the set's own dt_proj with
+ * softplus, then its scan, bit for bit: ragged channel blocks, chunks of
+ * tokens (past 128) and not, dt_rank past one 16-wide transpose, with and
+ * without a bias, in two channel ranges as threads call it. */
+static void simd_scan_dt(void) {
+    rng r = {11};
+    static const int Ts[] = {1, 9, 130, 300}, dis[] = {16, 40, 48}, Ns[] = {16, 5},
+                     Rs[] = {1, 7, 32, 40};
+    for (int s = 0; s < n_sets; s++) {
+        const mdm_kernels *k = sets[s];
+        if (!k->scan_dt)
+            continue;
+        for (int a = 0; a < 4; a++)
+            for (int b = 0; b < 3; b++)
+                for (int c = 0; c < 2; c++)
+                    for (int e = 0; e < 4; e++) {
+                        const int T = Ts[a], di = dis[b], N = Ns[c], R = Rs[e], ld = 2 * N + 3;
+                        const size_t n = (size_t)T * di;
+                        float *x = malloc(n * 4), *dl = malloc(n * 4), *dt = malloc((size_t)T * R * 4);
+                        float *W = malloc((size_t)di * R * 4), *bias = malloc((size_t)di * 4);
+                        float *A = malloc((size_t)di * N * 4), *B = malloc((size_t)T * ld * 4);
+                        float *D = malloc((size_t)di * 4), *y = malloc(n * 4), *ref = malloc(n * 4);
+                        float *h = malloc((size_t)di * N * 4);
+                        void *ws = malloc(mdm_kernels_ws_bytes(T, R, 0, 0, 0));
+                        fill(&r, x, n, 1.0f), fill(&r, B, (size_t)T * ld, 1.0f);
+                        fill(&r, D, (size_t)di, 1.0f), fill(&r, dt, (size_t)T * R, 1.0f);
+                        fill(&r, W, (size_t)di * R, 6.0f / (float)R), fill(&r, bias, (size_t)di, 8.0f);
+                        for (size_t i = 0; i < (size_t)di * N; i++)
+                            A[i] = -expf(2.0f * rnd(&r));
+                        const float *bs = (a + b + e) % 2 ? NULL : bias;
+                        const mdm_tensor w = {W, MDM_TYPE_F32, {R, di, 1, 1}, 2, (size_t)di * R * 4};
+                        const int mid = 16;
+                        k->matmul_softplus(dl, dt, &w, bs, T, ws);
+                        memcpy(ref, x, n * 4);
+                        k->scan(ref, ref, dl, A, B, B + N, ld, D, T, di, N, h, 0, mid);
+                        k->scan(ref, ref, dl, A, B, B + N, ld, D, T, di, N, h, mid, di);
+                        memcpy(y, x, n * 4);
+                        k->scan_dt(y, y, dt, R, W, bs, A, B, B + N, ld, D, T, di, N, h, 0, mid);
+                        k->scan_dt(y, y, dt, R, W, bs, A, B, B + N, ld, D, T, di, N, h, mid, di);
+                        CHECKF(memcmp(y, ref, n * 4) == 0,
+                               "%s scan_dt T=%d di=%d N=%d R=%d bias=%d differs from "
+                               "matmul_softplus, scan (rel err %.3g)",
+                               k->name, T, di, N, R, bs != NULL, rel_err(y, ref, n));
+                        free(x), free(dl), free(dt), free(W), free(bias), free(A), free(B);
+                        free(D), free(y), free(ref), free(h), free(ws);
+                    }
+    }
+}
+
 static void simd_conv2d(void) {
     rng r = {3};
     static const int cis[] = {1, 3, 32}, cos_[] = {1, 13, 50}, hs[] = {1, 2, 5, 33, 40};
@@ -540,6 +589,7 @@ int main(void) {
     RUN(dispatch_names);
     RUN_SIMD(simd_matmul);
     RUN_SIMD(simd_scan);
+    RUN_SIMD(simd_scan_dt);
     RUN_SIMD(simd_conv2d);
     RUN_SIMD(simd_small_ops);
     RUN(threads_bit_identical);

@@ -53,7 +53,17 @@ typedef struct {
      * NULL: matmul then softplus, the same bits. */
     void (*matmul_softplus)(float *y, const float *x, const mdm_tensor *w, const float *bias,
                             int T, void *ws);
+    /* Optional: the scan (channels [c0, c1)) with delta = softplus(dt W^T +
+     * bias) computed as it goes (dt [T][R], W F32 [di][R], bias or NULL):
+     * the bits of this set's matmul_softplus followed by its scan, with no
+     * delta written to memory.  Only for R <= MDM_SCAN_DT_MAX_R and
+     * N <= MDM_SCAN_DT_MAX_N; NULL: those two ops. */
+    void (*scan_dt)(float *y, const float *x, const float *dt, int R, const float *W,
+                    const float *bias, const float *A, const float *B, const float *C, int ld_bc,
+                    const float *D, int T, int di, int N, float *h, int c0, int c1);
 } mdm_kernels;
+#define MDM_SCAN_DT_MAX_R 128
+#define MDM_SCAN_DT_MAX_N 64
 
 /* Bytes of workspace one thread needs for matmuls of up to T tokens by K
  * inputs, 3x3 convolutions of up to conv_k = ci*9 inputs and conv_co

@@ -187,13 +187,20 @@ typedef struct {
     const float *x, *delta, *A, *B, *C, *D;
     int ld_bc, T, di, N;
     float *h;
+    const float *dt, *W, *bias; /* scan_dt: delta from dt_proj as it goes */
+    int R;
 } scan_args;
 
 static void scan_task(void *v, int i, int n) {
     const scan_args *a = v;
     int lo, hi;
     share(a->di, MDM_SCAN_CHUNK, i, n, &lo, &hi);
-    if (hi > lo)
+    if (hi <= lo)
+        return;
+    if (a->dt)
+        a->ex->k->scan_dt(a->y, a->x, a->dt, a->R, a->W, a->bias, a->A, a->B, a->C, a->ld_bc,
+                          a->D, a->T, a->di, a->N, a->h, lo, hi);
+    else
         a->ex->k->scan(a->y, a->x, a->delta, a->A, a->B, a->C, a->ld_bc, a->D, a->T, a->di, a->N,
                        a->h, lo, hi);
 }
@@ -205,8 +212,20 @@ void mdm_op_selective_scan(const mdm_exec *ex, float *y, const float *x, const f
         mdm_selective_scan(y, x, delta, A, B, C, ld_bc, D, T, di, N, h);
         return;
     }
-    scan_args a = {ex, y, x, delta, A, B, C, D, ld_bc, T, di, N, h};
+    scan_args a = {ex, y, x, delta, A, B, C, D, ld_bc, T, di, N, h, NULL, NULL, NULL, 0};
     run(ex, scan_task, &a, di / MDM_SCAN_CHUNK, 8.0 * T * di * N);
+}
+
+int mdm_op_has_scan_dt(const mdm_exec *ex, int R, int N) {
+    return ex && ex->k->scan_dt && R <= MDM_SCAN_DT_MAX_R && N <= MDM_SCAN_DT_MAX_N;
+}
+
+void mdm_op_selective_scan_dt(const mdm_exec *ex, float *y, const float *x, const float *dt,
+                              int R, const float *W, const float *bias, const float *A,
+                              const float *B, const float *C, int ld_bc, const float *D, int T,
+                              int di, int N, float *h) {
+    scan_args a = {ex, y, x, NULL, A, B, C, D, ld_bc, T, di, N, h, dt, W, bias, R};
+    run(ex, scan_task, &a, di / MDM_SCAN_CHUNK, (8.0 * N + 2.0 * R) * T * di);
 }
 
 /* ---- VAE ops: output channels or groups ---------------------------------- */

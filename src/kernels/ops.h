@@ -60,6 +60,15 @@ void mdm_op_conv1d_causal(const mdm_exec *ex, float *y, const float *x, const fl
 void mdm_op_selective_scan(const mdm_exec *ex, float *y, const float *x, const float *delta,
                            const float *A, const float *B, const float *C, int ld_bc,
                            const float *D, int T, int di, int N, float *h);
+/* The scan with delta = softplus(dt W^T + bias) computed per channel block
+ * as it goes (dispatch.h: scan_dt), for when mdm_op_has_scan_dt says the
+ * set has it for these shapes: the bits of dt_proj, softplus and the scan,
+ * without their delta buffer's trip through memory. */
+int mdm_op_has_scan_dt(const mdm_exec *ex, int R, int N);
+void mdm_op_selective_scan_dt(const mdm_exec *ex, float *y, const float *x, const float *dt,
+                              int R, const float *W, const float *bias, const float *A,
+                              const float *B, const float *C, int ld_bc, const float *D, int T,
+                              int di, int N, float *h);
 void mdm_op_silu(const mdm_exec *ex, float *x, size_t n);
 void mdm_op_softplus(const mdm_exec *ex, float *x, size_t n);
 void mdm_op_conv2d_3x3(const mdm_exec *ex, float *y, const float *x, const mdm_tensor *w,

@@ -6,7 +6,9 @@
  *   1. tokens:   gather into scan order with RMSNorm, in_proj (x and z halves)
  *   2. tokens:   conv1d (reads K-1 earlier tokens: after run 1 for all),
  *                SiLU, x_proj (dt and B/C), dt_proj, softplus
- *   3. channels: the selective scan (every token of a channel in order)
+ *   3. channels: the selective scan (every token of a channel in order);
+ *                where the set has scan_dt, dt_proj and softplus move here,
+ *                per channel block, and delta never goes to memory
  *   4. tokens:   y *= SiLU(z), out_proj, scatter-add into the residual
  *                stream (perm is a permutation: the rows are disjoint)
  * The token ranges start at multiples of 16 (as mdm_op_matmul's) and each
@@ -23,6 +25,7 @@ typedef struct {
     mdm_mamba_work *w;
     mdm_tensor in_x, in_z, dt_rows, bc_rows;
     int stage;
+    int scan_dt; /* the set's scan computes dt_proj and softplus (mdm_op_has_scan_dt) */
 } layer_args;
 
 /* y[lo..hi) = x[lo..hi) W^T on thread i's workspace. */
@@ -94,6 +97,8 @@ static void stage_proj(const layer_args *a, int i, int lo, int hi) {
         ex->k->silu(w->xc + lo * di, (size_t)(hi - lo) * di);
     }
     mm2_rows(ex, i, w->dt_in, &a->dt_rows, w->bc, &a->bc_rows, w->xc, lo, hi);
+    if (a->scan_dt) /* delta comes inside the scan */
+        return;
     if (ex->k->matmul_softplus) {
         ex->k->matmul_softplus(w->delta + lo * di, w->dt_in + (size_t)lo * hp->dt_rank,
                                &a->L->dt_proj_w, a->L->dt_proj_b.data, hi - lo,
@@ -152,8 +157,17 @@ void mdm_mamba_block_exec(const mdm_hparams *hp, const mdm_layer *L, const float
                           const int32_t *perm, float *x, mdm_mamba_work *w) {
     const int S = hp->seq_len, d = hp->d_model, di = hp->d_inner, R = hp->dt_rank;
     const int N = hp->d_state;
-    layer_args a = {hp, L, perm, x, w, mdm_weight_rows(&L->in_proj, 0, di), mdm_weight_rows(&L->in_proj, di, di),
-                    mdm_weight_rows(&L->x_proj, 0, R), mdm_weight_rows(&L->x_proj, R, 2 * N), 0};
+    layer_args a = {hp,
+                    L,
+                    perm,
+                    x,
+                    w,
+                    mdm_weight_rows(&L->in_proj, 0, di),
+                    mdm_weight_rows(&L->in_proj, di, di),
+                    mdm_weight_rows(&L->x_proj, 0, R),
+                    mdm_weight_rows(&L->x_proj, R, 2 * N),
+                    0,
+                    L->dt_proj_w.type == MDM_TYPE_F32 && mdm_op_has_scan_dt(w->ex, R, N)};
     const long shares = (S + 15) / 16;
     const double macs = (double)S * d * 2 * di; /* in_proj; the other runs are alike */
     a.stage = 1;
@@ -161,8 +175,13 @@ void mdm_mamba_block_exec(const mdm_hparams *hp, const mdm_layer *L, const float
     a.stage = 2;
     mdm_exec_run(w->ex, layer_task, &a, shares, (double)S * di * (R + 2 * N) * 2);
     /* y overwrites xc in place (the kernel allows it): one buffer fewer. */
-    mdm_op_selective_scan(w->ex, w->xc, w->xc, w->delta, A, w->bc, w->bc + N, 2 * N, L->D.data,
-                          S, di, N, w->h);
+    if (a.scan_dt)
+        mdm_op_selective_scan_dt(w->ex, w->xc, w->xc, w->dt_in, R, L->dt_proj_w.data,
+                                 L->dt_proj_b.data, A, w->bc, w->bc + N, 2 * N, L->D.data, S, di,
+                                 N, w->h);
+    else
+        mdm_op_selective_scan(w->ex, w->xc, w->xc, w->delta, A, w->bc, w->bc + N, 2 * N,
+                              L->D.data, S, di, N, w->h);
     a.stage = 3;
     mdm_exec_run(w->ex, layer_task, &a, shares, (double)S * di * d);
 }

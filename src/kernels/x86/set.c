@@ -19,5 +19,6 @@ const mdm_kernels mdm_kernels_avx512 = {
     .silu_mul = mdm_silu_mul_avx512,
     .matmul2 = mdm_matmul2_avx512,
     .matmul_softplus = mdm_matmul_softplus_avx512,
+    .scan_dt = mdm_scan_dt_avx512,
 };
 #endif

@@ -21,6 +21,10 @@ void mdm_matmul2_avx512(float *y1, const mdm_tensor *w1, float *y2, const mdm_te
 void mdm_scan_avx512(float *y, const float *x, const float *delta, const float *A, const float *B,
                      const float *C, int ld_bc, const float *D, int T, int di, int N, float *h,
                      int c0, int c1);
+void mdm_scan_dt_avx512(float *y, const float *x, const float *dt, int R, const float *W,
+                        const float *bias, const float *A, const float *B, const float *C,
+                        int ld_bc, const float *D, int T, int di, int N, float *h, int c0,
+                        int c1);
 void mdm_conv2d_avx512(float *y, const float *x, const mdm_tensor *w, const float *b, int ci,
                        int co, int h, int w_, int stride, void *ws,
                        int oy0, int oy1);
