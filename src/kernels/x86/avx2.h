@@ -5,6 +5,7 @@
 #ifndef MDM_KERNELS_X86_AVX2_H
 #define MDM_KERNELS_X86_AVX2_H
 #include "kernels/dispatch.h"
+#include "kernels/x86/lockstep.h"
 #include "kernels/x86/log1p_poly.h"
 
 #if defined(__x86_64__)
@@ -60,51 +61,79 @@ void mdm_conv1d_silu_avx2(float *y, const float *x, const float *w, const float 
 void mdm_matmul_softplus_avx2(float *y, const float *x, const mdm_tensor *w, const float *bias,
                               int T, void *ws);
 
-/* 2^x for 8 lanes, x in [-125, 127] (the callers clamp), within 2e-7
- * relative: n = round(x) by the 1.5 * 2^23 trick, 2^(x - n) by a degree-5
- * polynomial (minimax on [-1/2, 1/2] with p(0) = 1 exactly: e^(delta A)
- * near 1 carries no bias into the scan's long recurrences), and n added
- * to its exponent as an integer. */
-MDM_AVX2_INLINE __m256 mdm_exp2_256(__m256 x) {
+/* 2^x for k vectors of 8 lanes in lockstep (lockstep.h), x in [-125, 127]
+ * (the callers clamp), within 2e-7 relative: n = round(x) by the
+ * 1.5 * 2^23 trick, 2^(x - n) by a degree-5 polynomial (minimax on
+ * [-1/2, 1/2] with p(0) = 1 exactly: e^(delta A) near 1 carries no bias into
+ * the scan's long recurrences), and n added to its exponent as an integer. */
+MDM_AVX2_INLINE void mdm_exp2_256_k(__m256 *x, const int k) {
+    static const float c[6] = {1.326472382e-3f, 9.671512991e-3f, 5.550733581e-2f,
+                               2.402224243e-1f, 6.931470037e-1f, 1.0f};
     const __m256 magic = _mm256_set1_ps(12582912.0f);
-    const __m256 nm = _mm256_add_ps(x, magic); /* its low bits: round(x) */
-    const __m256 r = _mm256_sub_ps(x, _mm256_sub_ps(nm, magic));
-    __m256 p = _mm256_set1_ps(1.326472382e-3f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(9.671512991e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.550733581e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(2.402224243e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(6.931470037e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    return _mm256_castsi256_ps(_mm256_add_epi32(_mm256_castps_si256(p),
-                                                _mm256_slli_epi32(_mm256_castps_si256(nm), 23)));
+    __m256 nm[MDM_LOCKSTEP_MAX], r[MDM_LOCKSTEP_MAX], p[MDM_LOCKSTEP_MAX];
+    MDM_EACH(j, k) nm[j] = _mm256_add_ps(x[j], magic); /* its low bits: round(x) */
+    MDM_EACH(j, k) r[j] = _mm256_sub_ps(x[j], _mm256_sub_ps(nm[j], magic));
+    MDM_EACH(j, k) p[j] = _mm256_set1_ps(c[0]);
+#pragma GCC unroll 5
+    for (int i = 1; i < 6; i++)
+        MDM_EACH(j, k) p[j] = _mm256_fmadd_ps(p[j], r[j], _mm256_set1_ps(c[i]));
+    MDM_EACH(j, k) x[j] = _mm256_castsi256_ps(_mm256_add_epi32(
+        _mm256_castps_si256(p[j]), _mm256_slli_epi32(_mm256_castps_si256(nm[j]), 23)));
 }
 
-/* e^-x for 8 lanes: 2^(-x log2 e); below 2^-125, 2^-125; above 2^127, +inf
- * (as expf overflows: SiLU's x / (1 + e^-x) is then -0, not x / 2^127). */
-MDM_AVX2_INLINE __m256 mdm_exp_neg256(__m256 x) {
-    const __m256 t = _mm256_mul_ps(x, _mm256_set1_ps(-1.44269504f)), top = _mm256_set1_ps(127.0f);
-    const __m256 e =
-        mdm_exp2_256(_mm256_min_ps(_mm256_max_ps(t, _mm256_set1_ps(-125.0f)), top));
-    return _mm256_blendv_ps(e, _mm256_castsi256_ps(_mm256_set1_epi32(0x7f800000)),
-                            _mm256_cmp_ps(t, top, _CMP_GT_OQ));
+MDM_AVX2_INLINE __m256 mdm_exp2_256(__m256 x) {
+    mdm_exp2_256_k(&x, 1);
+    return x;
 }
 
-/* x * sigmoid(x) for 8 lanes (mdm_silu_avx2 and the fused passes). */
+/* e^-x for k vectors of 8 lanes: 2^(-x log2 e); below 2^-125, 2^-125; above
+ * 2^127, +inf (as expf overflows: SiLU's x / (1 + e^-x) is then -0, not
+ * x / 2^127). */
+MDM_AVX2_INLINE void mdm_exp_neg256_k(__m256 *x, const int k) {
+    const __m256 top = _mm256_set1_ps(127.0f);
+    __m256 t[MDM_LOCKSTEP_MAX], big[MDM_LOCKSTEP_MAX];
+    MDM_EACH(j, k) t[j] = _mm256_mul_ps(x[j], _mm256_set1_ps(-1.44269504f));
+    MDM_EACH(j, k) big[j] = _mm256_cmp_ps(t[j], top, _CMP_GT_OQ);
+    MDM_EACH(j, k) x[j] = _mm256_min_ps(_mm256_max_ps(t[j], _mm256_set1_ps(-125.0f)), top);
+    mdm_exp2_256_k(x, k);
+    MDM_EACH(j, k) x[j] =
+        _mm256_blendv_ps(x[j], _mm256_castsi256_ps(_mm256_set1_epi32(0x7f800000)), big[j]);
+}
+
+/* x * sigmoid(x) for k vectors of 8 lanes (mdm_silu_avx2 and the fused
+ * passes). */
+MDM_AVX2_INLINE void mdm_silu256_k(__m256 *v, const int k) {
+    __m256 e[MDM_LOCKSTEP_MAX];
+    MDM_EACH(j, k) e[j] = v[j];
+    mdm_exp_neg256_k(e, k);
+    MDM_EACH(j, k) v[j] = _mm256_div_ps(v[j], _mm256_add_ps(_mm256_set1_ps(1.0f), e[j]));
+}
+
 MDM_AVX2_INLINE __m256 mdm_silu256(__m256 v) {
-    return _mm256_div_ps(v, _mm256_add_ps(_mm256_set1_ps(1.0f), mdm_exp_neg256(v)));
+    mdm_silu256_k(&v, 1);
+    return v;
 }
 
-/* softplus for 8 lanes: log(1 + e^x) = max(x, 0) + log1p(e^-|x|), log1p(u)
- * as u P(u) (log1p_poly.h); x itself above 20, as torch (mdm_softplus_avx2
- * and the fused dt_proj). */
-MDM_AVX2_INLINE __m256 mdm_softplus256(__m256 x) {
-    const __m256 u = mdm_exp_neg256(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x));
-    __m256 p = _mm256_set1_ps(mdm_log1p_poly[0]);
+/* softplus for k vectors of 8 lanes: log(1 + e^x) = max(x, 0) +
+ * log1p(e^-|x|), log1p(u) as u P(u) (log1p_poly.h); x itself above 20, as
+ * torch (mdm_softplus_avx2 and the fused dt_proj). */
+MDM_AVX2_INLINE void mdm_softplus256_k(__m256 *x, const int k) {
+    __m256 u[MDM_LOCKSTEP_MAX], p[MDM_LOCKSTEP_MAX];
+    MDM_EACH(j, k) u[j] = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x[j]);
+    mdm_exp_neg256_k(u, k);
+    MDM_EACH(j, k) p[j] = _mm256_set1_ps(mdm_log1p_poly[0]);
 #pragma GCC unroll 8
     for (int i = 1; i <= MDM_LOG1P_DEGREE; i++)
-        p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(mdm_log1p_poly[i]));
-    const __m256 r = _mm256_add_ps(_mm256_max_ps(x, _mm256_setzero_ps()), _mm256_mul_ps(p, u));
-    return _mm256_blendv_ps(r, x, _mm256_cmp_ps(x, _mm256_set1_ps(20.0f), _CMP_GT_OQ));
+        MDM_EACH(j, k) p[j] = _mm256_fmadd_ps(p[j], u[j], _mm256_set1_ps(mdm_log1p_poly[i]));
+    MDM_EACH(j, k) p[j] =
+        _mm256_add_ps(_mm256_max_ps(x[j], _mm256_setzero_ps()), _mm256_mul_ps(p[j], u[j]));
+    MDM_EACH(j, k) x[j] =
+        _mm256_blendv_ps(p[j], x[j], _mm256_cmp_ps(x[j], _mm256_set1_ps(20.0f), _CMP_GT_OQ));
+}
+
+MDM_AVX2_INLINE __m256 mdm_softplus256(__m256 x) {
+    mdm_softplus256_k(&x, 1);
+    return x;
 }
 #endif
 #endif

@@ -92,7 +92,15 @@ MDM_AVX2 static void pack_panel(float *bp, const mdm_tensor *w, int o0, int nr, 
 
 /* softplus on columns [0, nr) of T rows of stride ld, nr <= 16. */
 MDM_AVX2 static void softplus_cols(float *y, size_t ld, int T, int nr) {
-    for (int t = 0; t < T; t++) {
+    int t0 = 0;
+    if (nr == 16) /* two rows' two vectors in lockstep (lockstep.h) */
+        for (; t0 + 2 <= T; t0 += 2) {
+            __m256 v[4];
+            MDM_EACH(j, 4) v[j] = _mm256_loadu_ps(y + (size_t)(t0 + j / 2) * ld + 8 * (j % 2));
+            mdm_softplus256_k(v, 4);
+            MDM_EACH(j, 4) _mm256_storeu_ps(y + (size_t)(t0 + j / 2) * ld + 8 * (j % 2), v[j]);
+        }
+    for (int t = t0; t < T; t++) {
         float *r = y + (size_t)t * ld;
         int j = 0;
         for (; j + 8 <= nr; j += 8)

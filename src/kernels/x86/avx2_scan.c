@@ -36,8 +36,11 @@ MDM_AVX2 static void group8(float *y, const float *x, const float *delta, const 
         __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
         int n = 0;
         for (; n + 2 <= N; n += 2) { /* two states at a time, two sums in registers */
-            const __m256 e0 = exp2_neg(_mm256_mul_ps(dt, _mm256_load_ps(at + n * 8)));
-            const __m256 e1 = exp2_neg(_mm256_mul_ps(dt, _mm256_load_ps(at + n * 8 + 8)));
+            __m256 e[2]; /* both exps in lockstep (lockstep.h) */
+            MDM_EACH(j, 2) e[j] = _mm256_max_ps(_mm256_mul_ps(dt, _mm256_load_ps(at + n * 8 + 8 * j)),
+                                                _mm256_set1_ps(-125.0f));
+            mdm_exp2_256_k(e, 2);
+            const __m256 e0 = e[0], e1 = e[1];
             const __m256 h0 = _mm256_fmadd_ps(e0, _mm256_loadu_ps(hs + n * 8),
                                               _mm256_mul_ps(dtx, _mm256_set1_ps(Bt[n])));
             const __m256 h1 = _mm256_fmadd_ps(e1, _mm256_loadu_ps(hs + n * 8 + 8),
@@ -82,6 +85,12 @@ void mdm_scan_avx2(float *y, const float *x, const float *delta, const float *A,
  * element's result does not depend on where a share starts. */
 MDM_AVX2 void mdm_silu_avx2(float *x, size_t n) {
     size_t i = 0;
+    for (; i + 32 <= n; i += 32) { /* four vectors in lockstep (lockstep.h) */
+        __m256 v[4];
+        MDM_EACH(j, 4) v[j] = _mm256_loadu_ps(x + i + 8 * j);
+        mdm_silu256_k(v, 4);
+        MDM_EACH(j, 4) _mm256_storeu_ps(x + i + 8 * j, v[j]);
+    }
     for (; i + 8 <= n; i += 8)
         _mm256_storeu_ps(x + i, mdm_silu256(_mm256_loadu_ps(x + i)));
     if (i < n) {
@@ -95,6 +104,13 @@ MDM_AVX2 void mdm_silu_avx2(float *x, size_t n) {
  * on z followed by a multiply, in one pass that leaves z as it is. */
 MDM_AVX2 void mdm_silu_mul_avx2(float *y, const float *z, size_t n) {
     size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256 g[4];
+        MDM_EACH(j, 4) g[j] = _mm256_loadu_ps(z + i + 8 * j);
+        mdm_silu256_k(g, 4);
+        MDM_EACH(j, 4) _mm256_storeu_ps(y + i + 8 * j,
+                                        _mm256_mul_ps(_mm256_loadu_ps(y + i + 8 * j), g[j]));
+    }
     for (; i + 8 <= n; i += 8) {
         const __m256 g = mdm_silu256(_mm256_loadu_ps(z + i));
         _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_loadu_ps(y + i), g));

@@ -5,6 +5,7 @@
 #ifndef MDM_KERNELS_X86_H
 #define MDM_KERNELS_X86_H
 #include "kernels/dispatch.h"
+#include "kernels/x86/lockstep.h"
 #include "kernels/x86/log1p_poly.h"
 
 #if defined(__x86_64__)
@@ -50,14 +51,8 @@ void mdm_gemm_panel_softplus_avx512(float *c, size_t ldc, const float *a, size_t
                                     const float *bp, int K, int M, int nc,
                                     const float *col_bias);
 
-/* The elementwise bodies below work on k vectors (k <= 8, a constant where
- * inlined) in lockstep: each step for all k before the next, so independent
- * work sits side by side in program order.  A softplus is a chain of some 25
- * dependent ops (~80 cycles); one vector at a time kept too few in flight for
- * the out-of-order window, and softplus took 14 cycles a vector for 8.5 of
- * issue.  An element's bits do not depend on k. */
-#define MDM_LOCKSTEP_MAX 8
-#define MDM_EACH(v, k) _Pragma("GCC unroll 8") for (int v = 0; v < (k); v++)
+/* The elementwise bodies below work on k <= MDM_LOCKSTEP_MAX vectors in
+ * lockstep (lockstep.h). */
 
 /* e^x for 16 lanes (x <= 88; large negative x gives 0), within 3.1 ulp
  * (1.84e-7 relative over [-87, 88]): 2^(x log2 e) with n = round(x log2 e)
