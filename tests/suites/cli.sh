@@ -89,6 +89,9 @@ expect bench_step_help 0 build/mdm-bench-step --help
 check bench_step_help_text grep -q "^usage: mdm-bench-step" "$tmp/out"
 expect bench_step_rounds_zero 2 build/mdm-bench-step "$model" --rounds 0
 expect bench_step_no_model 3 build/mdm-bench-step "$tmp/no-such.gguf"
+expect bench_pipes_help 0 build/mdm-bench-pipes --help
+check bench_pipes_help_text grep -q "^usage: mdm-bench-pipes" "$tmp/out"
+expect bench_pipes_unknown_argument 2 build/mdm-bench-pipes --fast
 
 # ---- runs ------------------------------------------------------------------
 expect info 0 "$mdm" info "$model"

@@ -10,8 +10,22 @@
  * timed best of 5, the configurations alternated, in one process, so the
  * ratios hold while the clock drifts.  x86-64 with AVX-512 VNNI only. */
 #define _POSIX_C_SOURCE 200809L
+#include "tools/exit_status.h"
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
+
+/* No options: --help prints this, anything else is a usage error. */
+static int usage_check(int argc, char **argv) {
+    if (argc < 2)
+        return -1;
+    const int help = argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+    fprintf(help ? stdout : stderr,
+            "usage: mdm-bench-pipes\n"
+            "  which AVX-512 instructions share the issue pipes of vpdpbusd and of FMAs\n"
+            "  (x86-64 with AVX-512 VNNI; elsewhere it says so); no options\n");
+    return help ? TOOL_EXIT_OK : TOOL_EXIT_USAGE;
+}
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define ITERS 20000000L
@@ -78,7 +92,10 @@ typedef struct {
 static const extra_loop loops[] = {EXTRAS(ENTRY)};
 #define N_LOOPS (int)(sizeof loops / sizeof loops[0])
 
-int main(void) {
+int main(int argc, char **argv) {
+    const int u = usage_check(argc, argv);
+    if (u >= 0)
+        return u;
     __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512vnni")) {
         puts("mdm-bench-pipes: this CPU has no AVX-512 VNNI; nothing to measure");
@@ -104,7 +121,10 @@ int main(void) {
     return 0;
 }
 #else
-int main(void) {
+int main(int argc, char **argv) {
+    const int u = usage_check(argc, argv);
+    if (u >= 0)
+        return u;
     puts("mdm-bench-pipes: x86-64 only; nothing to measure here");
     return 0;
 }
