@@ -154,14 +154,14 @@ static void simd_scan(void) {
  * without a bias, in two channel ranges as threads call it. */
 static void simd_scan_dt(void) {
     rng r = {11};
-    static const int Ts[] = {1, 9, 130, 300}, dis[] = {16, 40, 48}, Ns[] = {16, 5},
+    static const int Ts[] = {1, 9, 130, 300}, dis[] = {8, 16, 40, 48}, Ns[] = {16, 5},
                      Rs[] = {1, 7, 32, 40};
     for (int s = 0; s < n_sets; s++) {
         const mdm_kernels *k = sets[s];
         if (!k->scan_dt)
             continue;
         for (int a = 0; a < 4; a++)
-            for (int b = 0; b < 3; b++)
+            for (int b = 0; b < 4; b++)
                 for (int c = 0; c < 2; c++)
                     for (int e = 0; e < 4; e++) {
                         const int T = Ts[a], di = dis[b], N = Ns[c], R = Rs[e], ld = 2 * N + 3;
@@ -179,7 +179,7 @@ static void simd_scan_dt(void) {
                             A[i] = -expf(2.0f * rnd(&r));
                         const float *bs = (a + b + e) % 2 ? NULL : bias;
                         const mdm_tensor w = {W, MDM_TYPE_F32, {R, di, 1, 1}, 2, (size_t)di * R * 4};
-                        const int mid = 16;
+                        const int mid = di < 16 ? di : 16;
                         k->matmul_softplus(dl, dt, &w, bs, T, ws);
                         memcpy(ref, x, n * 4);
                         k->scan(ref, ref, dl, A, B, B + N, ld, D, T, di, N, h, 0, mid);
