@@ -42,4 +42,8 @@ void mdm_port_pool_run(mdm_port_pool *p, mdm_port_task fn, void *arg);
 int mdm_port_pool_size(const mdm_port_pool *p); /* n; 1 for NULL */
 void mdm_port_pool_free(mdm_port_pool *p);      /* NULL is harmless */
 
+/* A monotonic clock in nanoseconds, for sizing threads' shares by their
+ * measured speed; a port without one returns 0 (shares then stay equal). */
+unsigned long long mdm_port_now_ns(void);
+
 #endif

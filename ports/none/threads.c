@@ -27,3 +27,5 @@ void mdm_port_pool_run(mdm_port_pool *p, mdm_port_task fn, void *arg) {
 int mdm_port_pool_size(const mdm_port_pool *p) { return p ? p->n : 1; }
 
 void mdm_port_pool_free(mdm_port_pool *p) { (void)p; }
+
+unsigned long long mdm_port_now_ns(void) { return 0; } /* no clock: equal shares */

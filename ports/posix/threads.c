@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define SPIN_ITERS 4000 /* pause x 4000: some 50-200 us of polling before sleeping */
 
@@ -142,4 +143,11 @@ void mdm_port_pool_free(mdm_port_pool *p) {
     pthread_mutex_destroy(&p->mu);
     free(p->tid);
     free(p);
+}
+
+unsigned long long mdm_port_now_ns(void) {
+    struct timespec t;
+    if (clock_gettime(CLOCK_MONOTONIC, &t) != 0)
+        return 0;
+    return (unsigned long long)t.tv_sec * 1000000000ull + (unsigned long long)t.tv_nsec;
 }

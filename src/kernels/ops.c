@@ -38,6 +38,9 @@ void mdm_exec_carve(mdm_arena *a, const mdm_model *m, const mdm_kernels *k, int 
     ex->ws = mdm_arena_persist(a, ex->ws_stride * (size_t)n_threads);
     ex->min_parallel_work = MDM_MIN_PARALLEL_WORK;
     ex->stage_chunk = MDM_STAGE_CHUNK;
+    if (n_threads > 1 && (ex->speed = mdm_arena_persist_floats(a, (size_t)n_threads)))
+        for (int i = 0; i < n_threads; i++)
+            ex->speed[i] = 1.0f; /* equal shares until measured */
 }
 
 /* ---- splitting ----------------------------------------------------------- */

@@ -23,6 +23,9 @@ typedef struct mdm_exec {
     double min_parallel_work; /* smaller calls run on the caller alone */
     int stage_chunk;      /* tokens of a long share per pass through a layer stage
                            * (src/mamba/block_par.c; a multiple of 16; 0: whole) */
+    float *speed;         /* n_threads > 1: each thread's measured tokens per second
+                           * in the Mamba layers' token stages, which sizes its
+                           * share of the next layer (block_par.c); else NULL */
 } mdm_exec;
 
 /* Multiply-adds (or element operations) below which waking a worker, some

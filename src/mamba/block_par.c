@@ -11,11 +11,17 @@
  *                per channel block, and delta never goes to memory
  *   4. tokens:   y *= SiLU(z), out_proj, scatter-add into the residual
  *                stream (perm is a permutation: the rows are disjoint)
- * The token ranges start at multiples of 16 (as mdm_op_matmul's) and each
- * kernel computes a token the same way wherever a range starts, so the
- * results have the bits of the one-op-per-run path for any thread count. */
+ * Each kernel computes a token the same way wherever a range starts, so
+ * the results have the bits of the one-op-per-run path for any thread count
+ * and any split.  The split follows the threads' measured speeds (ex->speed,
+ * updated after every layer): on the 2-core test host one core ran the same
+ * work 7-15 % slower than the other, every stage, and equal shares left the
+ * faster waiting at each of the 96 barriers of a step. */
 #include "kernels/ops.h"
 #include "mamba/mamba.h"
+
+#define MDM_BALANCE_MAX_THREADS 64 /* more threads: equal shares */
+#define BALANCE_ALIGN 4 /* shares start at multiples of 4 tokens: the narrow int8 tiles */
 
 typedef struct {
     const mdm_hparams *hp;
@@ -26,6 +32,9 @@ typedef struct {
     mdm_tensor in_x, in_z, dt_rows, bc_rows;
     int stage;
     int scan_dt; /* the set's scan computes dt_proj and softplus (mdm_op_has_scan_dt) */
+    int n_bound; /* threads the bounds are for (0: equal shares) */
+    int bound[MDM_BALANCE_MAX_THREADS + 1]; /* thread i's tokens: [bound[i], bound[i + 1]) */
+    unsigned long long busy[MDM_BALANCE_MAX_THREADS]; /* ns in the token stages, thread i */
 } layer_args;
 
 /* y[lo..hi) = x[lo..hi) W^T on thread i's workspace. */
@@ -134,12 +143,51 @@ static int token_bound(int S, int i, int n) {
     return i >= n || b > S ? S : (int)b;
 }
 
+/* Bounds of n shares of S tokens in proportion to the threads' speeds, at
+ * multiples of BALANCE_ALIGN (a share of 0 tokens is allowed). */
+static void balance_bounds(int S, int n, const float *speed, int *bound) {
+    double total = 0, acc = 0;
+    for (int i = 0; i < n; i++)
+        total += speed[i];
+    bound[0] = 0;
+    for (int i = 1; i < n; i++) {
+        acc += speed[i - 1];
+        const long b = (long)((double)S * acc / total / BALANCE_ALIGN + 0.5) * BALANCE_ALIGN;
+        bound[i] = b < bound[i - 1] ? bound[i - 1] : b > S ? S : (int)b;
+    }
+    bound[n] = S;
+}
+
+/* After a layer: each thread's tokens per ns in its token stages, scaled
+ * to a mean of 1, folded into ex->speed with weight 1/4 (one layer's
+ * measure varies by some 10 % on a quiet host: the split follows a core
+ * that stays slower, not each layer's noise), kept within 4x of the mean
+ * so that no thread's share vanishes on one bad measure. */
+static void balance_update(const mdm_exec *ex, const layer_args *a) {
+    const int n = a->n_bound;
+    double r[MDM_BALANCE_MAX_THREADS], mean = 0;
+    for (int i = 0; i < n; i++) {
+        const int tokens = a->bound[i + 1] - a->bound[i];
+        if (tokens <= 0 || a->busy[i] == 0)
+            return; /* an idle thread or no clock: nothing measured */
+        r[i] = (double)tokens / (double)a->busy[i];
+        mean += r[i] / n;
+    }
+    for (int i = 0; i < n; i++) {
+        double v = 0.75 * ex->speed[i] + 0.25 * r[i] / mean;
+        ex->speed[i] = (float)(v < 0.25 ? 0.25 : v > 4.0 ? 4.0 : v);
+    }
+}
+
 /* A share of more than two chunks (ops.h: MDM_STAGE_CHUNK) goes through
- * the stage a chunk at a time; chunks start at multiples of 16 tokens, as
- * the shares do, so every kernel computes each token as it would whole. */
+ * the stage a chunk at a time; chunks start at multiples of 16 tokens from
+ * the share's start, so every kernel computes each token as it would whole. */
 static void layer_task(void *v, int i, int n) {
-    const layer_args *a = v;
-    const int lo = token_bound(a->hp->seq_len, i, n), hi = token_bound(a->hp->seq_len, i + 1, n);
+    layer_args *a = v;
+    const int own = n == a->n_bound; /* this run has the balanced bounds' threads */
+    const int lo = own ? a->bound[i] : token_bound(a->hp->seq_len, i, n);
+    const int hi = own ? a->bound[i + 1] : token_bound(a->hp->seq_len, i + 1, n);
+    const unsigned long long t_start = own ? mdm_port_now_ns() : 0;
     const int chunk = a->w->ex->stage_chunk / 16 * 16;
     const int step = chunk > 0 && hi - lo > 2 * chunk ? chunk : hi - lo;
     for (int c0 = lo; c0 < hi; c0 += step) {
@@ -151,23 +199,30 @@ static void layer_task(void *v, int i, int n) {
         else
             stage_out(a, i, c0, c1);
     }
+    if (own)
+        a->busy[i] += mdm_port_now_ns() - t_start;
 }
 
 void mdm_mamba_block_exec(const mdm_hparams *hp, const mdm_layer *L, const float *A,
                           const int32_t *perm, float *x, mdm_mamba_work *w) {
     const int S = hp->seq_len, d = hp->d_model, di = hp->d_inner, R = hp->dt_rank;
     const int N = hp->d_state;
-    layer_args a = {hp,
-                    L,
-                    perm,
-                    x,
-                    w,
-                    mdm_weight_rows(&L->in_proj, 0, di),
-                    mdm_weight_rows(&L->in_proj, di, di),
-                    mdm_weight_rows(&L->x_proj, 0, R),
-                    mdm_weight_rows(&L->x_proj, R, 2 * N),
-                    0,
-                    L->dt_proj_w.type == MDM_TYPE_F32 && mdm_op_has_scan_dt(w->ex, R, N)};
+    layer_args a = {.hp = hp,
+                    .L = L,
+                    .perm = perm,
+                    .x = x,
+                    .w = w,
+                    .in_x = mdm_weight_rows(&L->in_proj, 0, di),
+                    .in_z = mdm_weight_rows(&L->in_proj, di, di),
+                    .dt_rows = mdm_weight_rows(&L->x_proj, 0, R),
+                    .bc_rows = mdm_weight_rows(&L->x_proj, R, 2 * N),
+                    .scan_dt = L->dt_proj_w.type == MDM_TYPE_F32 &&
+                               mdm_op_has_scan_dt(w->ex, R, N)};
+    const mdm_exec *ex = w->ex;
+    if (ex->speed && ex->n_threads > 1 && ex->n_threads <= MDM_BALANCE_MAX_THREADS) {
+        a.n_bound = ex->n_threads;
+        balance_bounds(S, a.n_bound, ex->speed, a.bound);
+    }
     const long shares = (S + 15) / 16;
     const double macs = (double)S * d * 2 * di; /* in_proj; the other runs are alike */
     a.stage = 1;
@@ -184,4 +239,6 @@ void mdm_mamba_block_exec(const mdm_hparams *hp, const mdm_layer *L, const float
                               L->D.data, S, di, N, w->h);
     a.stage = 3;
     mdm_exec_run(w->ex, layer_task, &a, shares, (double)S * di * d);
+    if (a.n_bound)
+        balance_update(ex, &a);
 }
