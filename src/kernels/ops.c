@@ -194,10 +194,30 @@ typedef struct {
     int R;
 } scan_args;
 
+/* Share i of n of [0, total) at multiples of align, in proportion to the
+ * threads' measured speeds when ex has them for n threads (block_par.c
+ * measures them), else equal. */
+static void speed_share(const mdm_exec *ex, int total, int align, int i, int n, int *lo, int *hi) {
+    if (!ex->speed || n != ex->n_threads) {
+        share(total, align, i, n, lo, hi);
+        return;
+    }
+    double all = 0, before = 0;
+    for (int j = 0; j < n; j++) {
+        all += ex->speed[j];
+        before += j < i ? ex->speed[j] : 0;
+    }
+    const long units = ((long)total + align - 1) / align;
+    const long a = (long)((double)units * before / all + 0.5);
+    const long b = i + 1 == n ? units : (long)((double)units * (before + ex->speed[i]) / all + 0.5);
+    *lo = (int)(a * align < total ? a * align : total);
+    *hi = (int)(b * align < total ? b * align : total);
+}
+
 static void scan_task(void *v, int i, int n) {
     const scan_args *a = v;
     int lo, hi;
-    share(a->di, MDM_SCAN_CHUNK, i, n, &lo, &hi);
+    speed_share(a->ex, a->di, MDM_SCAN_CHUNK, i, n, &lo, &hi);
     if (hi <= lo)
         return;
     if (a->dt)
