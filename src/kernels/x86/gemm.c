@@ -45,7 +45,7 @@ MDM_AVX512_INLINE void tile(int mr, float *c, size_t ldc, const float *a, size_t
             v[2 * i + 1] = _mm512_add_ps(v[2 * i + 1], rb);
         }
     }
-    if (softplus) { /* eight results in lockstep (x86.h), then pairs */
+    if (softplus) { /* eight results in lockstep (lockstep.h), then pairs */
         int g = 0;
         for (; g + 8 <= 2 * mr; g += 8)
             mdm_softplus512_k(v + g, 8);

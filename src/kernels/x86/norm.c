@@ -53,7 +53,7 @@ MDM_AVX512 static void conv1d_rows(float *y, const float *x, const float *w, con
          * at a time do not start the hardware prefetchers early enough */
         const float *ahead = t + 4 < t1 ? x + (size_t)(t + 4) * di + c0 : NULL;
         int j = 0;
-        for (; j + 64 <= cb; j += 64) { /* four vectors, SiLU in lockstep (x86.h) */
+        for (; j + 64 <= cb; j += 64) { /* four vectors, SiLU in lockstep (lockstep.h) */
             if (ahead)
                 MDM_EACH(i, 4) _mm_prefetch((const char *)(ahead + j + 16 * i), _MM_HINT_T0);
             __m512 acc[4];

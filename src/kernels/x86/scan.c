@@ -18,9 +18,10 @@
 #if defined(__x86_64__)
 #define MAX_N 64
 #define T_CHUNK 128 /* tokens per chunk of a long sequence */
+_Static_assert(MDM_SCAN_DT_MAX_N <= MAX_N, "scan_dt's states must fit the register path");
 #define NOINLINE __attribute__((noinline))
 
-/* 2^x for k vectors of 16 lanes in lockstep (x86.h: MDM_EACH): x = n + f,
+/* 2^x for k vectors of 16 lanes in lockstep (lockstep.h): x = n + f,
  * n = floor(x), f in [0, 1) from one vreduceps (exact), 2^f by a polynomial
  * fitted for relative error (1.7e-7 in float) with 2^0 = 1 and 2^1 = 2
  * exact, so states that decay slowly (x just below 0: f near 1, n = -1) are
@@ -67,7 +68,7 @@ MDM_AVX512_INLINE void scan_tokens(float *y, const float *x, const float *drow, 
         const float *Bt = B + (size_t)t * ld_bc, *Ct = C + (size_t)t * ld_bc;
         __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(),
                          _mm512_setzero_ps()};
-        /* four states in lockstep (x86.h: MDM_EACH), then one at a time */
+        /* four states in lockstep (lockstep.h), then one at a time */
         int n = 0;
 #pragma GCC unroll 4
         for (; n + 4 <= N; n += 4) {

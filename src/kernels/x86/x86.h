@@ -60,7 +60,7 @@ void mdm_gemm_panel_softplus_avx512(float *c, size_t ldc, const float *a, size_t
  * keeps its bits for large x), 2^f by a polynomial fitted for relative error
  * on [-1/2, 1/2], scaled by 2^n with scalef (gradual underflow).  Eight
  * multiplies and FMAs, which on the CPUs measured are the only ops here that
- * share the FMA pipes (tools/bench/pipes.c); a Cody-Waite split of ln 2 and
+ * share the FMA pipes (mdm-bench-pipes); a Cody-Waite split of ln 2 and
  * a degree-6 Taylor series took ten. */
 MDM_AVX512_INLINE void mdm_exp512_k(__m512 *x, const int k) {
     static const float c[6] = {0.00132647157f, 0.00967151206f, 0.0555073358f,
