@@ -12,7 +12,9 @@
  * the avx2 and avx2-vnni ratios, the ratio of the matmul floors (avx512
  * int8 peak / that set's int8 peak, 1 thread, measured each round too):
  * the step ratio if both sets ran their matmuls at peak and everything
- * else were free. */
+ * else were free.  And the issue bound (issue_bound below): what the
+ * avx512 step's op counts alone take on this kind of CPU, as a multiple of
+ * the same floor. */
 #include "bench.h"
 #include "mdm_rt.h"
 #include "tools/exit_status.h"
@@ -65,6 +67,30 @@ static double step_macs(const mdm_model_info *in) {
     const double d = in->d_model, di = (double)in->expand * in->d_model, T = in->seq_len;
     const double N = in->d_state, R = in->dt_rank;
     return (double)in->n_layer * T * (d * 2 * di + di * (R + 2 * N) + R * di + di * d);
+}
+
+/* The least a step can take on the AVX-512 set, counted in issues of the
+ * two pipes that FMAs, multiplies and vpdpbusd share on the CPUs measured
+ * (mdm-bench-pipes says whether this one is such; the rest issue beside
+ * them), as a multiple of the matmul floor (one vpdpbusd per 64
+ * multiply-adds).  Per op, as the kernels compute it:
+ *  - int8 matmuls (all but dt_proj): 8 vpdpbusd, a multiply and an FMA per
+ *    32-value block of a weight row and 16 tokens (a scale per 32 weights
+ *    and per 32 activations);
+ *  - the scan: 9 per 16 state updates (dt A, five FMAs for 2^f, dt x B,
+ *    the state, the output);
+ *  - dt_proj: one FMA per 16 multiply-adds; softplus 17 per 16 values
+ *    (e^x 8, log1p 9); conv1d one FMA per tap and 16 values; SiLU 10.2 per
+ *    16 (e^x 8, a divide 2.2), twice (conv1d's and the gate's) with the
+ *    gate's multiply.
+ * RMSNorm, quantization, packing, memory and threads are left out. */
+static double issue_bound(const mdm_model_info *in) {
+    const double d = in->d_model, di = (double)in->expand * in->d_model, T = in->seq_len;
+    const double N = in->d_state, R = in->dt_rank, L = in->n_layer, K = in->d_conv;
+    const double int8_macs = L * T * (d * 2 * di + di * (R + 2 * N) + di * d);
+    const double issues = int8_macs / 64 * 10 / 8 + L * T * di * N / 16 * 9 +
+                          L * T * di * R / 16 + L * T * di / 16 * (17 + K + 2 * 10.2 + 1);
+    return issues / (step_macs(in) / 64);
 }
 
 static int open_conf(conf *c, const mdm_model *m, int k, int rounds) {
@@ -184,6 +210,8 @@ int main(int argc, char **argv) {
     const double f1 = dot1 > 0 ? 2 * macs / (dot1 * 1e6) : 0, f2 = dot2 > 0 ? 2 * macs / (dot2 * 1e6) : 0;
     printf("int8 dot peak %.1f GOP/s (1 thread), %.1f (2); matmul multiply-adds %.2f G: "
            "floor %.1f ms (1 thread), %.1f ms (2)\n", dot1, dot2, macs / 1e9, f1, f2);
+    printf("issue bound of the avx512 step (op counts, mdm-bench-pipes): %.2fx the floor\n",
+           issue_bound(&in));
     if (f1 > 0)
         printf("1 thread: %.2fx the floor by CPU (target <= 1.5)\n", cpu[C_1T] / f1);
     if (have[C_2T] && f2 > 0) {
