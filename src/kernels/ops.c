@@ -55,8 +55,26 @@ static void share(int total, int align, int i, int n, int *lo, int *hi) {
 
 static void *ws_of(const mdm_exec *ex, int i) { return ex->ws + (size_t)i * ex->ws_stride; }
 
-void mdm_exec_share(int total, int align, int i, int n, int *lo, int *hi) {
-    share(total, align, i, n, lo, hi);
+/* Bound j of n shares of [0, total): the multiple of align nearest to total
+ * times the speeds of threads 0..j-1 over all n (equal speeds without
+ * measures), capped at total; bound(n) = total. */
+static int speed_bound(const mdm_exec *ex, int total, int align, int j, int n) {
+    if (j >= n)
+        return total;
+    const int measured = ex->speed && n == ex->n_threads;
+    double all = 0, before = 0;
+    for (int k = 0; k < n; k++) {
+        const double s = measured ? ex->speed[k] : 1.0;
+        all += s;
+        before += k < j ? s : 0;
+    }
+    const long b = (long)((double)total * before / all / align + 0.5) * align;
+    return b < total ? (int)b : total;
+}
+
+void mdm_exec_share(const mdm_exec *ex, int total, int align, int i, int n, int *lo, int *hi) {
+    *lo = speed_bound(ex, total, align, i, n);
+    *hi = speed_bound(ex, total, align, i + 1, n);
 }
 
 void *mdm_exec_ws(const mdm_exec *ex, int i) { return ws_of(ex, i); }
@@ -194,30 +212,10 @@ typedef struct {
     int R;
 } scan_args;
 
-/* Share i of n of [0, total) at multiples of align, in proportion to the
- * threads' measured speeds when ex has them for n threads (block_par.c
- * measures them), else equal. */
-static void speed_share(const mdm_exec *ex, int total, int align, int i, int n, int *lo, int *hi) {
-    if (!ex->speed || n != ex->n_threads) {
-        share(total, align, i, n, lo, hi);
-        return;
-    }
-    double all = 0, before = 0;
-    for (int j = 0; j < n; j++) {
-        all += ex->speed[j];
-        before += j < i ? ex->speed[j] : 0;
-    }
-    const long units = ((long)total + align - 1) / align;
-    const long a = (long)((double)units * before / all + 0.5);
-    const long b = i + 1 == n ? units : (long)((double)units * (before + ex->speed[i]) / all + 0.5);
-    *lo = (int)(a * align < total ? a * align : total);
-    *hi = (int)(b * align < total ? b * align : total);
-}
-
 static void scan_task(void *v, int i, int n) {
     const scan_args *a = v;
     int lo, hi;
-    speed_share(a->ex, a->di, MDM_SCAN_CHUNK, i, n, &lo, &hi);
+    mdm_exec_share(a->ex, a->di, MDM_SCAN_CHUNK, i, n, &lo, &hi); /* by measured speed */
     if (hi <= lo)
         return;
     if (a->dt)

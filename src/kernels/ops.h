@@ -47,10 +47,12 @@ void mdm_exec_carve(mdm_arena *a, const mdm_model *m, const mdm_kernels *k, int 
                     mdm_exec *ex);
 
 /* For ops that several kernel calls make up (src/mamba/block_par.c): share
- * i of n of [0, total) with bounds at multiples of align; thread i's
- * workspace; and a run of fn over the pool (fn(arg, 0, 1) on the caller
- * when there are fewer than two shares or less work than pays). */
-void mdm_exec_share(int total, int align, int i, int n, int *lo, int *hi);
+ * i of n of [0, total), bounds at the multiples of align nearest to the
+ * threads' measured speeds (ex->speed; equal shares when it has none for n
+ * threads); thread i's workspace; and a run of fn over the pool
+ * (fn(arg, 0, 1) on the caller when there are fewer than two shares or less
+ * work than pays). */
+void mdm_exec_share(const mdm_exec *ex, int total, int align, int i, int n, int *lo, int *hi);
 void *mdm_exec_ws(const mdm_exec *ex, int i);
 void mdm_exec_run(const mdm_exec *ex, mdm_port_task fn, void *arg, long shares, double work);
 

@@ -32,8 +32,6 @@ typedef struct {
     mdm_tensor in_x, in_z, dt_rows, bc_rows;
     int stage;
     int scan_dt; /* the set's scan computes dt_proj and softplus (mdm_op_has_scan_dt) */
-    int n_bound; /* threads the bounds are for (0: equal shares) */
-    int bound[MDM_BALANCE_MAX_THREADS + 1]; /* thread i's tokens: [bound[i], bound[i + 1]) */
     unsigned long long busy[MDM_BALANCE_MAX_THREADS]; /* ns in the token stages, thread i */
 } layer_args;
 
@@ -135,27 +133,10 @@ static void stage_out(const layer_args *a, int i, int lo, int hi) {
         add_into(a->x + (size_t)a->perm[k] * d, w->out + (size_t)k * d, d);
 }
 
-/* Share i of n of the S tokens: bounds at the multiples of 16 nearest to
- * i S / n, so the shares differ by at most 16 tokens (units of 16 counted
- * whole gave 176 and 147 of 323 tokens to two threads). */
-static int token_bound(int S, int i, int n) {
-    const long b = ((long)S * i / n + 8) / 16 * 16;
-    return i >= n || b > S ? S : (int)b;
-}
-
-/* Bounds of n shares of S tokens in proportion to the threads' speeds, at
- * multiples of BALANCE_ALIGN (a share of 0 tokens is allowed). */
-static void balance_bounds(int S, int n, const float *speed, int *bound) {
-    double total = 0, acc = 0;
-    for (int i = 0; i < n; i++)
-        total += speed[i];
-    bound[0] = 0;
-    for (int i = 1; i < n; i++) {
-        acc += speed[i - 1];
-        const long b = (long)((double)S * acc / total / BALANCE_ALIGN + 0.5) * BALANCE_ALIGN;
-        bound[i] = b < bound[i - 1] ? bound[i - 1] : b > S ? S : (int)b;
-    }
-    bound[n] = S;
+/* Whether a run of n threads measures its speeds (every pool thread, a
+ * speed each, within the busy array). */
+static int measures(const mdm_exec *ex, int n) {
+    return ex->speed && n == ex->n_threads && n <= MDM_BALANCE_MAX_THREADS;
 }
 
 /* After a layer: each thread's tokens per ns in its token stages, scaled
@@ -164,10 +145,12 @@ static void balance_bounds(int S, int n, const float *speed, int *bound) {
  * that stays slower, not each layer's noise), kept within 4x of the mean
  * so that no thread's share vanishes on one bad measure. */
 static void balance_update(const mdm_exec *ex, const layer_args *a) {
-    const int n = a->n_bound;
+    const int n = ex->n_threads;
     double r[MDM_BALANCE_MAX_THREADS], mean = 0;
-    for (int i = 0; i < n; i++) {
-        const int tokens = a->bound[i + 1] - a->bound[i];
+    for (int i = 0; i < n; i++) { /* the shares the layer ran, from the speeds before */
+        int lo, hi;
+        mdm_exec_share(ex, a->hp->seq_len, BALANCE_ALIGN, i, n, &lo, &hi);
+        const int tokens = hi - lo;
         if (tokens <= 0 || a->busy[i] == 0)
             return; /* an idle thread or no clock: nothing measured */
         r[i] = (double)tokens / (double)a->busy[i];
@@ -184,11 +167,12 @@ static void balance_update(const mdm_exec *ex, const layer_args *a) {
  * the share's start, so every kernel computes each token as it would whole. */
 static void layer_task(void *v, int i, int n) {
     layer_args *a = v;
-    const int own = n == a->n_bound; /* this run has the balanced bounds' threads */
-    const int lo = own ? a->bound[i] : token_bound(a->hp->seq_len, i, n);
-    const int hi = own ? a->bound[i + 1] : token_bound(a->hp->seq_len, i + 1, n);
+    const mdm_exec *ex = a->w->ex;
+    const int own = measures(ex, n);
+    int lo, hi;
+    mdm_exec_share(ex, a->hp->seq_len, BALANCE_ALIGN, i, n, &lo, &hi);
     const unsigned long long t_start = own ? mdm_port_now_ns() : 0;
-    const int chunk = a->w->ex->stage_chunk / 16 * 16;
+    const int chunk = ex->stage_chunk / 16 * 16;
     const int step = chunk > 0 && hi - lo > 2 * chunk ? chunk : hi - lo;
     for (int c0 = lo; c0 < hi; c0 += step) {
         const int c1 = hi - c0 > step ? c0 + step : hi;
@@ -218,11 +202,6 @@ void mdm_mamba_block_exec(const mdm_hparams *hp, const mdm_layer *L, const float
                     .bc_rows = mdm_weight_rows(&L->x_proj, R, 2 * N),
                     .scan_dt = L->dt_proj_w.type == MDM_TYPE_F32 &&
                                mdm_op_has_scan_dt(w->ex, R, N)};
-    const mdm_exec *ex = w->ex;
-    if (ex->speed && ex->n_threads > 1 && ex->n_threads <= MDM_BALANCE_MAX_THREADS) {
-        a.n_bound = ex->n_threads;
-        balance_bounds(S, a.n_bound, ex->speed, a.bound);
-    }
     const long shares = (S + 15) / 16;
     const double macs = (double)S * d * 2 * di; /* in_proj; the other runs are alike */
     a.stage = 1;
@@ -239,6 +218,6 @@ void mdm_mamba_block_exec(const mdm_hparams *hp, const mdm_layer *L, const float
                               L->D.data, S, di, N, w->h);
     a.stage = 3;
     mdm_exec_run(w->ex, layer_task, &a, shares, (double)S * di * d);
-    if (a.n_bound)
-        balance_update(ex, &a);
+    if (measures(w->ex, w->ex->n_threads))
+        balance_update(w->ex, &a);
 }
