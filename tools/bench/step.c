@@ -85,9 +85,9 @@ static double step_macs(const mdm_model_info *in) {
  *    gate's multiply.
  * RMSNorm, quantization, packing, memory and threads are left out. */
 static double issue_bound(const mdm_model_info *in) {
-    const double d = in->d_model, di = (double)in->expand * in->d_model, T = in->seq_len;
+    const double di = (double)in->expand * in->d_model, T = in->seq_len;
     const double N = in->d_state, R = in->dt_rank, L = in->n_layer, K = in->d_conv;
-    const double int8_macs = L * T * (d * 2 * di + di * (R + 2 * N) + di * d);
+    const double int8_macs = step_macs(in) - L * T * R * di; /* all but dt_proj */
     const double issues = int8_macs / 64 * 10 / 8 + L * T * di * N / 16 * 9 +
                           L * T * di * R / 16 + L * T * di / 16 * (17 + K + 2 * 10.2 + 1);
     return issues / (step_macs(in) / 64);

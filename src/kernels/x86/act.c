@@ -1,7 +1,7 @@
 /* SiLU and softplus on AVX-512 (their vector bodies in x86.h), four (SiLU)
- * or eight (softplus) vectors in lockstep while they last; ragged ends run through the same
- * vector code under a mask, so an element's result does not depend on where
- * a thread's share starts. */
+ * or eight (softplus) vectors in lockstep while they last; ragged ends run
+ * through the same vector code under a mask, so an element's result does
+ * not depend on where a thread's share starts. */
 #include "kernels/x86/x86.h"
 
 #if defined(__x86_64__)
