@@ -117,35 +117,34 @@ typedef struct {
 } dt_proj_in;
 
 /* d[t - t0][0..15] = softplus(dt[t] . W[c + j] + bias[c + j]) for tokens
- * [t0, t1), from wt = W's rows c.. transposed ([R][16]): each lane one FMA
- * chain over k in order from 0, then the bias, then softplus, as gemm.c's
- * tile computes every element of matmul_softplus, so the bits are those of
- * matmul_softplus followed by the scan.  Eight tokens in lockstep. */
+ * t .. t + k - 1 (k in lockstep, lockstep.h), from wt = W's rows c..
+ * transposed ([R][16]): each lane one FMA chain over k in order from 0,
+ * then the bias, then softplus, as gemm.c's tile computes every element of
+ * matmul_softplus, so the bits are those of matmul_softplus followed by the
+ * scan. */
+MDM_AVX512_INLINE void delta_tokens(float *d, const float *dt, int R, const float *wt,
+                                    __m512 bias, int has_bias, int t, int t0, const int k) {
+    __m512 acc[MDM_LOCKSTEP_MAX];
+    MDM_EACH(q, k) acc[q] = _mm512_setzero_ps();
+    for (int r = 0; r < R; r++) {
+        const __m512 w = _mm512_load_ps(wt + (size_t)r * 16);
+        MDM_EACH(q, k) acc[q] = _mm512_fmadd_ps(_mm512_set1_ps(dt[(size_t)(t + q) * R + r]), w,
+                                                acc[q]);
+    }
+    if (has_bias)
+        MDM_EACH(q, k) acc[q] = _mm512_add_ps(acc[q], bias);
+    mdm_softplus512_k(acc, k);
+    MDM_EACH(q, k) _mm512_store_ps(d + (size_t)(t + q - t0) * 16, acc[q]);
+}
+
+/* Tokens [t0, t1) of delta_tokens, eight at a time. */
 MDM_AVX512 static void delta_block(float *d, const float *dt, int R, const float *wt, __m512 bias,
                                    int has_bias, int t0, int t1) {
     int t = t0;
-    for (; t + 8 <= t1; t += 8) {
-        __m512 acc[8];
-        MDM_EACH(q, 8) acc[q] = _mm512_setzero_ps();
-        for (int k = 0; k < R; k++) {
-            const __m512 w = _mm512_load_ps(wt + (size_t)k * 16);
-            MDM_EACH(q, 8) acc[q] = _mm512_fmadd_ps(_mm512_set1_ps(dt[(size_t)(t + q) * R + k]), w,
-                                                    acc[q]);
-        }
-        if (has_bias)
-            MDM_EACH(q, 8) acc[q] = _mm512_add_ps(acc[q], bias);
-        mdm_softplus512_k(acc, 8);
-        MDM_EACH(q, 8) _mm512_store_ps(d + (size_t)(t + q - t0) * 16, acc[q]);
-    }
-    for (; t < t1; t++) {
-        __m512 acc = _mm512_setzero_ps();
-        for (int k = 0; k < R; k++)
-            acc = _mm512_fmadd_ps(_mm512_set1_ps(dt[(size_t)t * R + k]),
-                                  _mm512_load_ps(wt + (size_t)k * 16), acc);
-        if (has_bias)
-            acc = _mm512_add_ps(acc, bias);
-        _mm512_store_ps(d + (size_t)(t - t0) * 16, mdm_softplus512(acc));
-    }
+    for (; t + 8 <= t1; t += 8)
+        delta_tokens(d, dt, R, wt, bias, has_bias, t, t0, 8);
+    for (; t < t1; t++)
+        delta_tokens(d, dt, R, wt, bias, has_bias, t, t0, 1);
 }
 
 /* wt[k][j] = W[c + j][k], rows past the mask zero: 16 x 16 register
